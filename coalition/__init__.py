@@ -1,0 +1,1 @@
+"""Office management and KPI dashboard for coalitions of Syrian civil-society organisations."""

@@ -1,0 +1,62 @@
+"""The users screen (admins only)."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from coalition.accounts.models import User
+from coalition.admin import RecordView, choice_filter
+from coalition.choices import ROLES
+
+MIN_PASSWORD = 12
+
+
+class UserView(RecordView):
+    """Users, their role and office; a password set here is hashed, never shown."""
+
+    column_list = ("username", "display_name", "role", "office", "active", "locale")
+    column_searchable_list = ("username", "display_name", "email")
+    column_sortable_list = ("username", "display_name", "role", "active")
+    column_filters = (choice_filter(User.role, _l("Role"), ROLES), "office", "active")
+    column_default_sort = ("username", False)
+    column_choices = {"role": ROLES.form()}
+    form_choices = {"role": ROLES.form(),
+                    "locale": [("ar", "العربية"), ("en", "English"), ("tr", "Türkçe")]}
+    form_columns = ("username", "display_name", "email", "role", "office", "locale", "active")
+    column_details_exclude_list = ("deleted_at", "password_hash", "session_token")
+    form_extra_fields = {
+        **RecordView.form_extra_fields,
+        "new_password": PasswordField(_l("New password"), [Optional(), Length(max=200)]),
+    }
+    column_labels = {
+        "username": _l("Username"),
+        "display_name": _l("Name"),
+        "email": _l("Email"),
+        "role": _l("Role"),
+        "locale": _l("Language"),
+        "active": _l("Active"),
+    }
+
+    def check_form(self, form) -> None:
+        if form.role.data == "coordinator" and not form.office.data:
+            form.office.errors = [*form.office.errors,
+                                  _("A coordinator belongs to an office.")]
+        password = form.new_password.data or ""
+        if password and len(password) < MIN_PASSWORD:
+            form.new_password.errors = [*form.new_password.errors,
+                                        _("At least %(n)d characters.", n=MIN_PASSWORD)]
+        if not password and not form.record_version.data:
+            form.new_password.errors = [*form.new_password.errors,
+                                        _("A new user needs a password.")]
+
+    def on_model_change(self, form, model, is_created) -> None:
+        super().on_model_change(form, model, is_created)
+        if form.new_password.data:
+            model.set_password(form.new_password.data)
+
+
+def register(admin) -> None:
+    """Add the users screen."""
+    admin.add_view(UserView(User, name=_l("Users"), endpoint="users",
+                            category=_l("Coalition")))

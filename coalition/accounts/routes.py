@@ -1,0 +1,78 @@
+"""Sign-in, sign-out and the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from coalition.accounts.forms import LoginForm
+from coalition.accounts.models import User
+from coalition.extensions import db, login_manager
+from coalition.i18n import LOCALE_COOKIE
+
+bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """A redirect target on this site only (no open redirect through `next`)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not (
+            target.startswith("//") or target.startswith("/\\")
+        ):
+            return target
+    return url_for("admin.index")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Find the user of a session; a changed session token ends the session."""
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.deleted_at is not None or user.session_token != token:
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show and check the sign-in form."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = db.session.execute(
+            db.select(User).where(User.username == form.username.data.strip(),
+                                  User.deleted_at.is_(None))
+        ).scalar_one_or_none()
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user)
+            return redirect(safe_next(form.next.data))
+        # the same words whether or not the user exists
+        flash(_("Wrong username or password."), "danger")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out."""
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str):
+    """Switch the interface language, saved on the account and in a cookie."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    response = redirect(safe_next(request.form.get("next")))
+    response.set_cookie(LOCALE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        httponly=True)
+    return response

@@ -1,0 +1,1 @@
+"""Workshops and trainings, awareness videos, awareness activities and events."""

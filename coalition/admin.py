@@ -1,0 +1,272 @@
+"""Flask-Admin set-up and the base view of every record screen; access is asked of `access`."""
+
+from datetime import date
+
+from flask import Flask, abort, flash, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_admin.helpers import is_form_submitted
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from coalition import access
+from coalition.choices import Choices
+from coalition.extensions import db
+from coalition.records import utcnow
+
+
+class AppForm(FlaskForm, BaseForm):
+    """Admin form base: Flask-WTF's CSRF (global CSRFProtect clashes with SecureForm)."""
+
+
+def choice_formatter(choices: Choices, field: str):
+    """A list-column formatter that shows a code's label."""
+    return lambda _v, _c, model, _n: choices.label(getattr(model, field))
+
+
+def bidi(text: object) -> Markup:
+    """Isolate mixed Arabic/Latin text so each part keeps its own direction."""
+    return Markup('<bdi dir="auto">{}</bdi>').format(text)
+
+
+class RecordView(ModelView):
+    """A record screen: list, create, edit, details; every decision asks the access rules."""
+
+    form_base_class = AppForm
+    can_view_details = True
+    page_size = 20
+    can_set_page_size = True
+    # the trash replaces hard deletion; bulk delete would bypass it
+    action_disallowed_list = ["delete"]
+    column_display_pk = False
+    column_default_sort = ("id", True)
+    form_excluded_columns = (
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+        "deleted_at",
+    )
+    column_details_exclude_list = ("deleted_at",)
+    column_labels = {
+        "office": _l("Office"),
+        "track": _l("Track"),
+        "project": _l("Project"),
+        "created_at": _l("Created at"),
+        "updated_at": _l("Last changed at"),
+        "created_by": _l("Created by"),
+        "updated_by": _l("Last changed by"),
+        "version": _l("Version"),
+    }
+    form_extra_fields = {"record_version": HiddenField()}
+
+    def __init__(self, model, *, name, endpoint, category=None):
+        self.kind = model.kind
+        self.column_labels = {**RecordView.column_labels, **type(self).column_labels}
+        if self.form_columns:  # extra fields show only when listed
+            self.form_columns = (*self.form_columns, *self.form_extra_fields)
+        super().__init__(model, db.session, name=name, endpoint=endpoint, url=f"/{endpoint}",
+                         category=category)
+
+    # --- who may see and do what -------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return access.can(current_user, access.READ, self.kind, any_office=True)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path))
+        abort(403)
+
+    @property
+    def can_create(self) -> bool:
+        return access.can(current_user, access.WRITE, self.kind, any_office=True)
+
+    @property
+    def can_edit(self) -> bool:
+        return access.can(current_user, access.WRITE, self.kind, any_office=True)
+
+    can_delete = can_edit
+
+    # Flask-Admin quietly redirects when an action is off; we answer 403 like everywhere else.
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        access.require(self.can_create)
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        access.require(self.can_edit)
+        return super().edit_view()
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        access.require(self.can_delete)
+        return super().delete_view()
+
+    def may_write(self, model) -> bool:
+        """True if the signed-in user may change this record (used by list templates)."""
+        return access.can(current_user, access.WRITE, self.kind, model.office_scope)
+
+    def _scoped(self, query):
+        """Leave out the trash and what the user's read scope does not cover."""
+        query = query.filter(self.model.deleted_at.is_(None))
+        if access.scope(current_user, access.READ, self.kind) == access.OWN:
+            query = query.filter(self.model.office_id == current_user.office_id)
+        return query
+
+    def get_query(self):
+        # relationship columns of the list are joined-loaded by Flask-Admin (one query a page)
+        return self._scoped(super().get_query())
+
+    def get_count_query(self):
+        return self._scoped(super().get_count_query())
+
+    def get_one(self, id):
+        """Fetch a record for details, edit or delete; 404 if absent, 403 if not allowed."""
+        try:
+            model = db.session.get(self.model, int(id))
+        except (TypeError, ValueError):
+            model = None
+        if model is None or model.deleted_at is not None:
+            abort(404)
+        writing = request.endpoint.endswith((".edit_view", ".delete_view"))
+        action = access.WRITE if writing else access.READ
+        access.require(access.can(current_user, action, self.kind, model.office_scope))
+        return model
+
+    # --- forms --------------------------------------------------------------------------
+    def _limit_office_choices(self, form) -> None:
+        """A coordinator picks only their own office."""
+        if "office" in form and access.scope(current_user, access.WRITE, self.kind) == access.OWN:
+            from coalition.offices.models import Office
+
+            form.office.query = db.session.query(Office).filter(Office.id == current_user.office_id)
+            if form.office.data is None:
+                form.office.data = current_user.office
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        self._limit_office_choices(form)
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        self._limit_office_choices(form)
+        if request.method == "GET" and obj is not None:
+            form.record_version.data = obj.version
+        return form
+
+    def check_form(self, form) -> None:
+        """Add record-specific errors to form fields; views override it."""
+
+    def validate_form(self, form) -> bool:
+        valid = super().validate_form(form)
+        # only record forms carry the version; delete and action forms do not
+        if is_form_submitted() and "record_version" in form:
+            self.check_form(form)
+            valid = valid and not any(field.errors for field in form)
+        return valid
+
+    @staticmethod
+    def dates_in_order(form, start: str, end: str) -> None:
+        """Refuse an end date before its start date, next to the end field."""
+        first, last = form[start].data, form[end].data
+        if isinstance(first, date) and isinstance(last, date) and last < first:
+            form[end].errors = [*form[end].errors, _("The end date cannot be before the start.")]
+
+    def on_model_change(self, form, model, is_created) -> None:
+        if not access.can(current_user, access.WRITE, self.kind, model.office_scope):
+            raise ValidationError(_("You may only save records of your own office."))
+        sent = getattr(form, "record_version", None)
+        if not is_created and sent is not None and sent.data and int(sent.data) != model.version:
+            raise ValidationError(
+                _(
+                    "Someone else saved this record (%(who)s, %(when)s) after you opened it. "
+                    "Your changes were not saved: reopen the record and apply them again.",
+                    who=model.updated_by or "—",
+                    when=model.updated_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+
+    def delete_model(self, model) -> bool:
+        """Move the record to the trash instead of deleting it."""
+        model.deleted_at = utcnow()
+        db.session.commit()
+        return True
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, IntegrityError):
+            flash(_("This record conflicts with one that already exists."), "error")
+            return True
+        if isinstance(exc, StaleDataError):
+            flash(_("Someone else saved this record meanwhile. Reopen it and try again."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+
+class HomeView(AdminIndexView):
+    """The home page: what the signed-in user can do next."""
+
+    @expose("/")
+    def index(self):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
+        from coalition.home import next_steps
+
+        return self.render("admin/index.html", steps=next_steps(self.admin))
+
+
+def register_admin(app: Flask) -> Admin:
+    """Create the admin and add every domain's screens to it."""
+    from coalition.accounts.admin import register as register_accounts
+    from coalition.activities.admin import register as register_activities
+    from coalition.cases.admin import register as register_cases
+    from coalition.contacts.admin import register as register_contacts
+    from coalition.meetings.admin import register as register_meetings
+    from coalition.offices.admin import register as register_offices
+    from coalition.partners.admin import register as register_partners
+    from coalition.publications.admin import register as register_publications
+
+    admin = Admin(
+        app,
+        name=_l("Coalition"),
+        index_view=HomeView(name=_l("Home"), url="/"),
+        theme=Bootstrap4Theme(base_template="admin/base.html", fluid=True),
+        translations_path=None,
+    )
+    for register in (
+        register_meetings,
+        register_activities,
+        register_cases,
+        register_partners,
+        register_contacts,
+        register_publications,
+        register_offices,
+        register_accounts,
+    ):
+        register(admin)
+    return admin
+
+
+
+def choice_filter(column, label, choices: Choices):
+    """A list filter that offers a coded column's labels."""
+    from flask_admin.contrib.sqla.filters import FilterEqual
+
+    return FilterEqual(column, label, options=lambda: [(c, str(lab)) for c, lab in choices])
+
+
+def ajax_ref(*fields: str) -> dict:
+    """An ajax look-up over `fields` that leaves the trash out."""
+    return {"fields": fields, "filters": ["deleted_at IS NULL"], "page_size": 20,
+            "placeholder": _l("Type to search…"), "minimum_input_length": 1}

@@ -1,0 +1,1 @@
+"""Legal-protection cases of the Himaya project, with personal details kept apart."""

@@ -1,0 +1,175 @@
+"""Every coded choice of the domain, defined once: the stored code and its translatable label."""
+
+from collections.abc import Iterator
+
+from flask_babel import lazy_gettext as _l
+
+
+class Choices:
+    """An ordered set of (code, label) pairs; codes are stored, labels are shown."""
+
+    def __init__(self, *pairs: tuple[str, object]) -> None:
+        self.pairs = pairs
+        self.codes = tuple(code for code, _ in pairs)
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        return iter(self.pairs)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+    def label(self, code: str | None) -> str:
+        """Return the label of a code in the current language ('' for none)."""
+        return str(dict(self.pairs).get(code, code or ""))
+
+    def form(self) -> list[tuple[str, object]]:
+        """Choices for a form select."""
+        return list(self.pairs)
+
+
+ROLES = Choices(
+    ("admin", _l("Administrator")),
+    ("leadership", _l("Leadership")),
+    ("coordinator", _l("Office coordinator")),
+    ("donor", _l("Donor")),
+)
+
+COUNTERPART_CATEGORIES = Choices(
+    ("tr_government", _l("Turkish governmental and non-governmental institutions")),
+    ("tr_ngo", _l("Turkish civil-society organisations")),
+    ("tr_media", _l("Turkish journalists and activists")),
+    ("sy_institution", _l("Syrian institutions")),
+    ("sy_media", _l("Syrian journalists and activists")),
+    ("intl", _l("Arab and international institutions")),
+)
+
+CONSULTATION_OUTCOMES = Choices(
+    ("not_legally_possible", _l("What was requested is not legally possible")),
+    ("directed_to_procedure", _l("Directed to an available procedure")),
+    ("directed_to_legal_action", _l("Directed to legal action, including the courts")),
+    ("out_of_scope", _l("Outside the protection project's scope")),
+)
+
+MEDIATIONS = Choices(
+    ("none", _l("No mediation")),
+    ("immigration", _l("Mediation with the immigration department")),
+    ("other", _l("Other mediation")),
+)
+
+COURT_REFERRALS = Choices(
+    ("none", _l("No court referral")),
+    ("sponsored", _l("Sponsored by the project")),
+    ("lawyer", _l("Referred to a lawyer or mediator")),
+)
+
+REFERRAL_RESULTS = Choices(
+    ("positive", _l("Positive")),
+    ("negative", _l("Negative")),
+    ("follow_up", _l("Under follow-up")),
+)
+
+CASE_STATUSES = Choices(
+    ("open", _l("Open")),
+    ("follow_up", _l("Under follow-up")),
+    ("closed", _l("Closed")),
+)
+
+PROBLEM_CATEGORIES = Choices(
+    ("residence", _l("Residence permit and temporary protection (kimlik)")),
+    ("deportation", _l("Deportation or detention risk")),
+    ("address", _l("Address registration and travel permit")),
+    ("work", _l("Work permit and labour")),
+    ("family", _l("Family and civil status")),
+    ("other", _l("Other")),
+)
+
+ORIGINS = Choices(
+    ("syrian", _l("Syrian")),
+    ("turkish", _l("Turkish")),
+    ("arab", _l("Arab")),
+    ("international", _l("International")),
+)
+
+SECTORS = Choices(
+    ("government", _l("Government")),
+    ("ngo", _l("Non-governmental")),
+    ("civil_society", _l("Civil society")),
+    ("media", _l("Media")),
+    ("un", _l("UN or international agency")),
+    ("academic", _l("Academic")),
+    ("party", _l("Political party")),
+    ("union", _l("Union or professional body")),
+    ("private", _l("Private sector")),
+)
+
+PARTNERSHIP_STATUSES = Choices(
+    ("none", _l("No partnership")),
+    ("proposed", _l("Proposed")),
+    ("active", _l("Active")),
+    ("ended", _l("Ended")),
+)
+
+CONTACT_KINDS = Choices(
+    ("person", _l("Person")),
+    ("entity", _l("Entity")),
+)
+
+CONTACT_CATEGORIES = Choices(
+    ("government", _l("Government")),
+    ("civil_society", _l("Civil society")),
+    ("media", _l("Media and journalists")),
+    ("activist", _l("Activists")),
+    ("international", _l("International")),
+    ("academic", _l("Academic")),
+    ("party", _l("Political party")),
+    ("other", _l("Other")),
+)
+
+TRAINING_KINDS = Choices(
+    ("workshop", _l("Workshop")),
+    ("training", _l("Training")),
+    ("course", _l("Course")),
+)
+
+VIDEO_KINDS = Choices(
+    ("awareness_video", _l("Awareness video")),
+    ("reel", _l("Reel")),
+    ("interview", _l("Interview")),
+    ("human_story", _l("Human story")),
+    ("programme_episode", _l("Programme episode")),
+)
+
+PLATFORMS = Choices(
+    ("youtube", "YouTube"),
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("x", "X"),
+    ("tiktok", "TikTok"),
+    ("website", _l("Website")),
+)
+
+EVENT_KINDS = Choices(
+    ("webinar", _l("Webinar")),
+    ("conference", _l("Conference")),
+    ("press_conference", _l("Press conference")),
+    ("side_event", _l("Side event")),
+    ("delegation_visit", _l("Delegation visit")),
+    ("screening", _l("Screening")),
+    ("workshop", _l("Public workshop")),
+    ("summit", _l("Summit")),
+    ("other", _l("Other")),
+)
+
+PUBLICATION_KINDS = Choices(
+    ("report", _l("Report")),
+    ("policy_paper", _l("Policy paper")),
+    ("guide", _l("Guide")),
+    ("study", _l("Study")),
+)
+
+ADVOCACY_STATUSES = Choices(
+    ("raised", _l("Raised")),
+    ("in_progress", _l("In progress")),
+    ("resolved", _l("Resolved")),
+    ("closed", _l("Closed without result")),
+)

@@ -1,0 +1,74 @@
+"""Command-line tasks: set up the database, add users, load the demo data."""
+
+import secrets
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from coalition.choices import ROLES
+from coalition.extensions import db
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Bring the database to the current schema (creates it, or upgrades it in place)."""
+    upgrade()
+    click.echo("Database is at the current schema.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES.codes), required=True)
+@click.option("--office", "office_code", help="Office code or id (coordinators).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="")
+def create_user(username: str, role: str, office_code: str | None, password: str,
+                display_name: str) -> None:
+    """Add a user with a role (and an office for coordinators)."""
+    from coalition.accounts.admin import MIN_PASSWORD
+    from coalition.accounts.models import User
+    from coalition.offices.models import Office
+
+    if len(password) < MIN_PASSWORD:
+        raise click.UsageError(f"The password needs at least {MIN_PASSWORD} characters.")
+    office = None
+    if office_code:
+        office = db.session.execute(db.select(Office).where(
+            (Office.code == office_code) | (Office.id == (int(office_code)
+                                                          if office_code.isdigit() else -1))
+        )).scalar_one_or_none()
+        if office is None:
+            raise click.UsageError(f"No office with code or id {office_code!r}.")
+    if role == "coordinator" and office is None:
+        raise click.UsageError("A coordinator needs --office.")
+    if db.session.execute(db.select(User).where(User.username == username)).scalar():
+        raise click.UsageError(f"User {username!r} already exists.")
+    user = User(username=username, role=role, office=office, display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username}.")
+
+
+@click.command("demo")
+@click.option("--password", help="Password of the demo users (else a random one is printed).")
+def demo(password: str | None) -> None:
+    """Load the demo dataset of the annual report (running it twice adds nothing)."""
+    from coalition.demo import load_demo
+
+    password = password or secrets.token_urlsafe(12)
+    created = load_demo(password)
+    if created:
+        click.echo("Demo data loaded.")
+        click.echo("Sign in at http://127.0.0.1:5000/login as admin, leadership, coordinator "
+                   f"or donor with the password: {password}")
+    else:
+        click.echo("Demo data is already there; nothing added. The demo users keep the "
+                   "password they were given when it was loaded.")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's commands to `flask`."""
+    for command in (init_db, create_user, demo):
+        app.cli.add_command(command)

@@ -1,0 +1,46 @@
+"""Settings read from the environment, with safe defaults for a laptop."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: str) -> str:
+    """Return SECRET_KEY from the environment, else one kept in the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration of one app instance."""
+    database_url = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'coalition.sqlite'}"
+    )
+    # psycopg 3 is the PostgreSQL driver; accept the common short URL forms.
+    for prefix in ("postgres://", "postgresql://"):
+        if database_url.startswith(prefix):
+            database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "ar",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": ("ar", "en", "tr"),
+        # werkzeug's default scrypt is below ASVS 5.0; PBKDF2-SHA256 at 600k rounds meets it.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "pbkdf2:sha256:600000"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
+        "FLASK_ADMIN_FLUID_LAYOUT": True,
+        "FLASK_ADMIN_SWATCH": "default",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,1 @@
+"""The directory of entities and persons the coalition is in touch with."""

@@ -1,0 +1,36 @@
+"""Directory entries, unique by their folded name and organisation."""
+
+from sqlalchemy import String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.normalize import contact_key
+from coalition.records import Record
+
+
+class Contact(Record):
+    """A person or an entity in the directory."""
+
+    __tablename__ = "contacts"
+    kind = "contacts"
+
+    name: Mapped[str] = mapped_column(String(300))
+    kind_code: Mapped[str] = mapped_column("kind", String(10), default="person")
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[str] = mapped_column(String(20), default="other", index=True)
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: folded name + organisation; the same entry is never entered twice
+    match_key: Mapped[str] = mapped_column(String(620), unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.organisation}" if self.organisation else self.name
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _set_match_key(_mapper, _connection, contact: Contact) -> None:
+    contact.match_key = contact_key(contact.name, contact.organisation)

@@ -1,0 +1,61 @@
+"""Flask extensions, created once and bound to the app in the factory."""
+
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base with named constraints, so migrations can alter them on SQLite."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def register_extensions(app) -> None:
+    """Bind the database, migrations, sign-in and CSRF protection to the app."""
+    from pathlib import Path
+
+    from sqlalchemy import event
+
+    from coalition import models  # noqa: F401  every table, before migrations look
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrations = Path(app.root_path) / "migrations"
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """SQLite: WAL with full sync so a commit survives a crash; enforce foreign keys."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

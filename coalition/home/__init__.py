@@ -1,0 +1,38 @@
+"""The home page: what the signed-in user can do next."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from coalition import access
+
+#: (endpoint, what it offers) in the order a coordinator's week goes
+SHORTCUTS = (
+    ("meetings", _l("Log a meeting")),
+    ("trainings", _l("Log a workshop or training")),
+    ("videos", _l("Log an awareness video")),
+    ("awareness_activities", _l("Log an awareness activity")),
+    ("events", _l("Log an event")),
+    ("cases", _l("Open a legal-protection case")),
+    ("publications", _l("Add a publication")),
+    ("contacts", _l("Add to the directory")),
+    ("partners", _l("Add a partner organisation")),
+)
+
+
+def next_steps(admin) -> dict:
+    """The actions the home page offers to the signed-in user, asked of the access rules."""
+    views = {getattr(v, "endpoint", None): v for v in admin._views}
+    create, browse = [], []
+    for endpoint, label in SHORTCUTS:
+        view = views.get(endpoint)
+        if view is None or not view.is_accessible():
+            continue
+        if view.can_create:
+            create.append((label, f"{endpoint}.create_view"))
+        browse.append((view.name, f"{endpoint}.index_view"))
+    return {
+        "create": create,
+        "browse": browse,
+        "dashboard": access.has_feature(current_user, "dashboard"),
+        "office": current_user.office,
+    }

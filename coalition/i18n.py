@@ -1,0 +1,59 @@
+"""Languages: which one a request is served in, its direction, and bilingual names."""
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from coalition.extensions import babel
+
+RTL_LANGUAGES = {"ar"}
+LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "tr": "Türkçe"}
+LOCALE_COOKIE = "locale"
+
+
+def select_locale() -> str:
+    """The user's saved choice, then the language cookie, then Accept-Language, then Arabic."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request.cookies.get(LOCALE_COOKIE) in languages:
+        return request.cookies[LOCALE_COOKIE]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def language() -> str:
+    """The language code of the current request."""
+    return str(get_locale() or "ar").split("_")[0]
+
+
+def text_direction() -> str:
+    """'rtl' for Arabic, 'ltr' otherwise."""
+    return "rtl" if language() in RTL_LANGUAGES else "ltr"
+
+
+def bilingual(arabic: str, latin: str | None) -> str:
+    """The name that fits the interface language first, the other form beside it."""
+    if not latin or latin == arabic:
+        return arabic or ""
+    if not arabic:
+        return latin
+    try:
+        first_is_arabic = language() == "ar"
+    except RuntimeError:  # no request: Arabic first
+        first_is_arabic = True
+    return f"{arabic} ({latin})" if first_is_arabic else f"{latin} ({arabic})"
+
+
+def register_i18n(app: Flask) -> None:
+    """Initialise Flask-Babel (Flask-Admin needs it once flask-babel is installed)."""
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def inject_language() -> dict:
+        return {
+            "lang": language(),
+            "text_dir": text_direction(),
+            "language_names": LANGUAGE_NAMES,
+        }

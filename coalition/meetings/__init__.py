@@ -1,0 +1,1 @@
+"""Meetings with counterparts, by counterpart category."""

@@ -1,0 +1,15 @@
+"""Imports every domain's models, so SQLAlchemy and Alembic see all tables."""
+
+from coalition.accounts.models import User
+from coalition.activities.models import AwarenessActivity, Event, Training, Video
+from coalition.cases.models import Case, CasePersonal
+from coalition.contacts.models import Contact
+from coalition.meetings.models import Meeting
+from coalition.offices.models import Office, Project, Track
+from coalition.partners.models import Partner
+from coalition.publications.models import AdvocacyIssue, Publication
+
+__all__ = [
+    "AdvocacyIssue", "AwarenessActivity", "Case", "CasePersonal", "Contact", "Event", "Meeting",
+    "Office", "Partner", "Project", "Publication", "Track", "Training", "User", "Video",
+]

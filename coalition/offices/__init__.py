@@ -1,0 +1,1 @@
+"""Offices of the coalition, and the tracks and projects their work is tagged with."""

@@ -1,0 +1,1 @@
+"""Publications (reports, policy papers …) and community advocacy issues."""

@@ -1,0 +1,65 @@
+"""Screens for publications and advocacy issues."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import URL, NumberRange, Optional
+
+from coalition.admin import RecordView, choice_filter
+from coalition.choices import ADVOCACY_STATUSES, PUBLICATION_KINDS
+from coalition.publications.models import AdvocacyIssue, Publication
+
+
+class PublicationView(RecordView):
+    """Reports, policy papers, guides and studies."""
+
+    column_list = ("date", "title", "publication_kind", "office", "track", "word_count")
+    column_searchable_list = ("title", "summary")
+    column_sortable_list = ("date", "title", "publication_kind", "word_count")
+    column_filters = ("date", "office", "track", "project",
+                      choice_filter(Publication.publication_kind, _l("Kind"), PUBLICATION_KINDS))
+    column_default_sort = ("date", True)
+    column_choices = {"publication_kind": PUBLICATION_KINDS.form()}
+    form_choices = column_choices
+    form_columns = ("title", "publication_kind", "date", "office", "track", "project",
+                    "word_count", "link", "summary")
+    form_args = {
+        "word_count": {"validators": [Optional(), NumberRange(min=0, message=_l(
+            "Must be zero or more."))]},
+        "link": {"validators": [Optional(), URL(message=_l("Enter a full link, e.g. https://…"))]},
+    }
+    column_labels = {
+        "title": _l("Title"),
+        "publication_kind": _l("Kind"),
+        "date": _l("Date"),
+        "word_count": _l("Word count"),
+        "link": _l("Link"),
+        "summary": _l("Summary"),
+    }
+
+
+class AdvocacyIssueView(RecordView):
+    """Community advocacy issues raised with the authorities."""
+
+    column_list = ("raised_on", "title", "office", "track", "status")
+    column_searchable_list = ("title", "description")
+    column_sortable_list = ("raised_on", "title", "status")
+    column_filters = ("raised_on", "office", "track",
+                      choice_filter(AdvocacyIssue.status, _l("Status"), ADVOCACY_STATUSES))
+    column_default_sort = ("raised_on", True)
+    column_choices = {"status": ADVOCACY_STATUSES.form()}
+    form_choices = column_choices
+    form_columns = ("title", "raised_on", "office", "track", "project", "status", "description")
+    column_labels = {
+        "title": _l("Title"),
+        "raised_on": _l("Date raised"),
+        "status": _l("Status"),
+        "description": _l("Description"),
+    }
+
+
+def register(admin) -> None:
+    """Add the publication and advocacy screens."""
+    category = _l("Publications and advocacy")
+    admin.add_view(PublicationView(Publication, name=_l("Publications"),
+                                   endpoint="publications", category=category))
+    admin.add_view(AdvocacyIssueView(AdvocacyIssue, name=_l("Advocacy issues"),
+                                     endpoint="advocacy_issues", category=category))

@@ -1,0 +1,108 @@
+"""The base of every record: who created and last changed it, when, its version and trash flag."""
+
+from datetime import UTC, datetime
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+
+from coalition.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the form every timestamp is stored in."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Record(db.Model):
+    """Abstract base: audit columns, optimistic-locking version and a soft-delete flag."""
+
+    __abstract__ = True
+    #: key in the access rules (coalition.access.RULES)
+    kind: str = ""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    # Plain user ids, not foreign keys: users and offices refer to each other, and users are
+    # never hard-deleted, so the cycle is not worth a deferred constraint.
+    created_by_id: Mapped[int | None]
+    updated_by_id: Mapped[int | None]
+
+    @declared_attr
+    def created_by(cls):
+        return relationship("User", primaryjoin=f"foreign({cls.__name__}.created_by_id) == User.id",
+                            viewonly=True)
+
+    @declared_attr
+    def updated_by(cls):
+        return relationship("User", primaryjoin=f"foreign({cls.__name__}.updated_by_id) == User.id",
+                            viewonly=True)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # SQLAlchemy refuses an UPDATE whose version has moved on: no silent overwrite.
+        return {"version_id_col": cls.version}
+
+    @property
+    def office_scope(self) -> int | None:
+        """The office whose coordinators may change this record (None: coalition-wide)."""
+        return getattr(self, "office_id", None)
+
+
+def _acting_user_id() -> int | None:
+    """The signed-in user's id, or None outside a request (CLI, demo loader)."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+@event.listens_for(Session, "before_flush")
+def stamp_records(session: Session, _context, _instances) -> None:
+    """Record who changed each record and when, whatever view or command made the change."""
+    user_id = _acting_user_id()
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Record):
+            obj.created_at = obj.created_at or now
+            obj.updated_at = now
+            obj.created_by_id = obj.created_by_id or user_id
+            obj.updated_by_id = user_id or obj.updated_by_id
+    for obj in session.dirty:
+        if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
+            obj.updated_at = now
+            obj.updated_by_id = user_id
+
+
+class OfficeWork(Record):
+    """Abstract base of an office's work: the office, and the track and project it serves."""
+
+    __abstract__ = True
+
+    @declared_attr
+    def office_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("offices.id"), index=True)
+
+    @declared_attr
+    def track_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("tracks.id"), index=True)
+
+    @declared_attr
+    def project_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("projects.id"), index=True)
+
+    @declared_attr
+    def office(cls):
+        return relationship("Office")
+
+    @declared_attr
+    def track(cls):
+        return relationship("Track")
+
+    @declared_attr
+    def project(cls):
+        return relationship("Project")
