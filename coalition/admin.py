@@ -75,7 +75,7 @@ class RecordView(ModelView):
         self.column_labels = {**RecordView.column_labels, **type(self).column_labels}
         if self.form_columns:  # extra fields show only when listed
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
-        super().__init__(model, db.session, name=name, endpoint=endpoint, url=f"/{endpoint}",
+        super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",
                          category=category)
 
     # --- who may see and do what -------------------------------------------------------

@@ -1,0 +1,97 @@
+"""Signing in and out, roles, and pages that need a signed-in user."""
+
+from urllib.parse import urlsplit
+
+from tests.conftest import PASSWORD
+
+
+def test_anonymous_users_are_sent_to_sign_in(app, world):
+    client = app.test_client()
+    for url in ("/", "/meetings/", "/cases/new/", "/users/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/login"
+
+
+def test_each_role_signs_in_and_out(login):
+    for role in ("admin", "leadership", "coordinator_a", "donor"):
+        client = login(role)
+        assert client.get("/").status_code == 200
+        assert client.post("/logout").status_code == 302
+        assert client.get("/").status_code == 302
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(app, world):
+    client = app.test_client()
+    wrong = client.post("/login", data={"username": "admin", "password": "nope nope nope"})
+    unknown = client.post("/login", data={"username": "ghost", "password": "nope nope nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.data.count(b"alert-danger") == unknown.data.count(b"alert-danger") == 1
+
+
+def test_next_only_redirects_within_the_site(app, world):
+    client = app.test_client()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                               "next": target})
+        assert response.headers["Location"] == "/"
+        client.post("/logout")
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD,
+                                           "next": "/meetings/"})
+    assert response.headers["Location"] == "/meetings/"
+
+
+def test_password_is_hashed(app, world, ctx):
+    from coalition.extensions import db
+    from coalition.models import User
+
+    user = db.session.query(User).filter_by(username="admin").one()
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith("pbkdf2:")
+
+
+def test_home_page_says_what_to_do_next(login):
+    page = login("coordinator_a").get("/").get_data(as_text=True)
+    assert "/meetings/new/" in page and "/cases/new/" in page
+    leadership = login("leadership").get("/").get_data(as_text=True)
+    assert "/meetings/new/" not in leadership and "/meetings/" in leadership
+
+
+def test_users_screen_is_for_admins_only(login):
+    assert login("admin").get("/users/").status_code == 200
+    for role in ("leadership", "coordinator_a", "donor"):
+        assert login(role).get("/users/").status_code == 403
+
+
+def test_admin_creates_a_user_who_can_sign_in(app, login, world):
+    admin = login("admin")
+    response = admin.post("/users/new/", data={
+        "username": "newcoord", "display_name": "منسق جديد", "role": "coordinator",
+        "office": str(world["office_a"]), "locale": "ar", "active": "y",
+        "new_password": "a long enough password"})
+    assert response.status_code == 302
+    client = app.test_client()
+    assert client.post("/login", data={"username": "newcoord",
+                                       "password": "a long enough password"}).status_code == 302
+
+
+def test_short_password_is_refused(login, world):
+    response = login("admin").post("/users/new/", data={
+        "username": "x1", "role": "donor", "new_password": "short", "active": "y"})
+    assert response.status_code == 200
+    assert "12" in response.get_data(as_text=True)
+
+
+def test_csrf_is_required_on_forms(app, world):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = app.test_client()
+        response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_unknown_page_is_a_friendly_404(login):
+    response = login("admin").get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Traceback" not in response.data and b"<html" in response.data
