@@ -151,7 +151,7 @@ class RecordView(ModelView):
             from coalition.offices.models import Office
 
             form.office.query = db.session.query(Office).filter(Office.id == current_user.office_id)
-            if form.office.data is None:
+            if request.method == "GET" and form.office.data is None:
                 form.office.data = current_user.office
 
     def create_form(self, obj=None):
@@ -175,6 +175,9 @@ class RecordView(ModelView):
         if is_form_submitted() and "record_version" in form:
             self.check_form(form)
             valid = valid and not any(field.errors for field in form)
+        for field in form:  # Flask-Admin shows only plain-string errors, not lazy ones
+            if isinstance(field.errors, list | tuple):
+                field.errors = [e if isinstance(e, dict | list) else str(e) for e in field.errors]
         return valid
 
     @staticmethod

@@ -51,7 +51,9 @@ class Record(db.Model):
     @property
     def office_scope(self) -> int | None:
         """The office whose coordinators may change this record (None: coalition-wide)."""
-        return getattr(self, "office_id", None)
+        # a form sets the relationship; office_id follows only at flush
+        office = getattr(self, "office", None)
+        return office.id if office is not None else getattr(self, "office_id", None)
 
 
 def _acting_user_id() -> int | None:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.extensions import db
@@ -19,7 +19,8 @@ class Training(OfficeWork):
     training_kind: Mapped[str] = mapped_column("kind", String(20), default="workshop", index=True)
     start_date: Mapped[dt.date] = mapped_column(index=True)
     end_date: Mapped[dt.date | None]
-    hours: Mapped[float] = mapped_column(default=0)
+    # Numeric, not Float: Flask-Admin has no form field for SQLAlchemy 2.1's Float
+    hours: Mapped[float] = mapped_column(Numeric(7, 1, asdecimal=False), default=0)
     participants: Mapped[int] = mapped_column(default=0)
     trainers: Mapped[int] = mapped_column(default=0)
     place: Mapped[str] = mapped_column(String(200), default="")

@@ -331,7 +331,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=True),
-    sa.Column('hours', sa.Double(), nullable=False),
+    sa.Column('hours', sa.Numeric(precision=7, scale=1, asdecimal=False), nullable=False),
     sa.Column('participants', sa.Integer(), nullable=False),
     sa.Column('trainers', sa.Integer(), nullable=False),
     sa.Column('place', sa.String(length=200), nullable=False),
