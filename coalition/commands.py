@@ -58,14 +58,12 @@ def demo(password: str | None) -> None:
     from coalition.demo import load_demo
 
     password = password or secrets.token_urlsafe(12)
-    created = load_demo(password)
-    if created:
+    if load_demo(password):
         click.echo("Demo data loaded.")
-        click.echo("Sign in at http://127.0.0.1:5000/login as admin, leadership, coordinator "
-                   f"or donor with the password: {password}")
     else:
-        click.echo("Demo data is already there; nothing added. The demo users keep the "
-                   "password they were given when it was loaded.")
+        click.echo("Demo data is already there; nothing added.")
+    click.echo("Sign in at http://127.0.0.1:5000/login as admin, leadership, coordinator or "
+               f"donor with the password: {password}")
 
 
 def register_commands(app: Flask) -> None:
