@@ -1,18 +1,19 @@
 """Flask-Admin set-up and the base view of every record screen; access is asked of `access`."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
 from flask_admin.helpers import is_form_submitted
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -28,14 +29,10 @@ class AppForm(FlaskForm, BaseForm):
     """Admin form base: Flask-WTF's CSRF (global CSRFProtect clashes with SecureForm)."""
 
 
-def choice_formatter(choices: Choices, field: str):
-    """A list-column formatter that shows a code's label."""
-    return lambda _v, _c, model, _n: choices.label(getattr(model, field))
-
-
-def bidi(text: object) -> Markup:
-    """Isolate mixed Arabic/Latin text so each part keeps its own direction."""
-    return Markup('<bdi dir="auto">{}</bdi>').format(text)
+def _label_formatter(field: str, pairs):
+    """A list-column formatter that shows a code's label, or a dash for none."""
+    labels = dict(pairs)
+    return lambda _v, _c, model, _n: labels.get(getattr(model, field), "—")
 
 
 class RecordView(ModelView):
@@ -58,6 +55,14 @@ class RecordView(ModelView):
         "deleted_at",
     )
     column_details_exclude_list = ("deleted_at",)
+    # dates and numbers shown the locale's way; stored values stay ISO and locale-free
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        date: lambda _view, value, _name: format_date(value, "medium"),
+        datetime: lambda _view, value, _name: format_datetime(value, "short"),
+        int: lambda _view, value, _name: format_decimal(value),
+        float: lambda _view, value, _name: format_decimal(value),
+    }
     column_labels = {
         "office": _l("Office"),
         "track": _l("Track"),
@@ -73,6 +78,12 @@ class RecordView(ModelView):
     def __init__(self, model, *, name, endpoint, category=None):
         self.kind = model.kind
         self.column_labels = {**RecordView.column_labels, **type(self).column_labels}
+        # coded columns show their label, and a dash rather than "None" when empty
+        self.column_formatters = {
+            **{name: _label_formatter(name, pairs) for name, pairs in
+               (self.column_choices or {}).items()},
+            **(self.column_formatters or {}),
+        }
         if self.form_columns:  # extra fields show only when listed
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
         super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",

@@ -43,7 +43,9 @@ def bilingual(arabic: str, latin: str | None) -> str:
         first_is_arabic = language() == "ar"
     except RuntimeError:  # no request: Arabic first
         first_is_arabic = True
-    return f"{arabic} ({latin})" if first_is_arabic else f"{latin} ({arabic})"
+    # first-strong isolates keep "(Latin name)" whole inside right-to-left text and vice versa
+    return (f"{arabic} \u2068({latin})\u2069" if first_is_arabic
+            else f"{latin} \u2068({arabic})\u2069")
 
 
 def register_i18n(app: Flask) -> None:

@@ -59,4 +59,4 @@ class UserView(RecordView):
 def register(admin) -> None:
     """Add the users screen."""
     admin.add_view(UserView(User, name=_l("Users"), endpoint="users",
-                            category=_l("Coalition")))
+                            category=_l("Organisation")))

@@ -59,7 +59,7 @@ class ProjectView(RecordView):
 
 def register(admin) -> None:
     """Add the office, track and project screens."""
-    category = _l("Coalition")
+    category = _l("Organisation")
     admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="offices", category=category))
     admin.add_view(TrackView(Track, name=_l("Tracks"), endpoint="tracks", category=category))
     admin.add_view(ProjectView(Project, name=_l("Projects"), endpoint="projects",
