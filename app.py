@@ -8,6 +8,7 @@ from coalition.config import load_config
 from coalition.errors import register_errorhandlers
 from coalition.extensions import register_extensions
 from coalition.i18n import register_i18n
+from coalition.security import register_security
 from coalition.web import register_blueprints
 
 
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
+    register_security(app)
     register_commands(app)
     return app
 

@@ -23,6 +23,7 @@ from coalition import access
 from coalition.choices import Choices
 from coalition.extensions import db
 from coalition.records import utcnow
+from coalition.security import csp_nonce
 
 
 class AppForm(FlaskForm, BaseForm):
@@ -257,6 +258,7 @@ def register_admin(app: Flask) -> Admin:
         index_view=HomeView(name=_l("Home"), url="/"),
         theme=Bootstrap4Theme(base_template="admin/base.html", fluid=True),
         translations_path=None,
+        csp_nonce_generator=csp_nonce,
     )
     for register in (
         register_meetings,
