@@ -5,3 +5,9 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+// Links that only open a menu or add a filter (javascript: links are blocked by the CSP).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("a[data-noop]")) {
+    event.preventDefault();
+  }
+});
