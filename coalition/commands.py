@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from coalition.choices import ROLES
@@ -11,6 +12,7 @@ from coalition.extensions import db
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Bring the database to the current schema (creates it, or upgrades it in place)."""
     upgrade()
@@ -18,6 +20,7 @@ def init_db() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES.codes), required=True)
 @click.option("--office", "office_code", help="Office code or id (coordinators).")
@@ -52,6 +55,7 @@ def create_user(username: str, role: str, office_code: str | None, password: str
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--password", help="Password of the demo users (else a random one is printed).")
 def demo(password: str | None) -> None:
     """Load the demo dataset of the annual report (running it twice adds nothing)."""
