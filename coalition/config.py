@@ -43,4 +43,9 @@ def load_config(instance_path: str) -> dict:
         "FLASK_ADMIN_FLUID_LAYOUT": True,
         "FLASK_ADMIN_SWATCH": "default",
         "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
+        # a session ends after this long idle, and after this long in all
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
     }

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in the factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +30,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# failed sign-ins only; in memory by default, RATELIMIT_STORAGE_URI=redis://… for several workers
+limiter = Limiter(get_remote_address, default_limits=[])
 
 
 def register_extensions(app) -> None:
@@ -46,6 +50,7 @@ def register_extensions(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -95,3 +95,34 @@ def test_unknown_page_is_a_friendly_404(login):
     response = login("admin").get("/no/such/page")
     assert response.status_code == 404
     assert b"Traceback" not in response.data and b"<html" in response.data
+
+
+def test_failed_sign_ins_are_rate_limited_per_account(app, world):
+    from coalition.extensions import limiter
+
+    app.config["LOGIN_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        client = app.test_client()
+        for _ in range(3):
+            client.post("/login", data={"username": "admin", "password": "wrong password!"})
+        blocked = client.post("/login", data={"username": "admin", "password": PASSWORD})
+        assert blocked.status_code == 429 and b"Traceback" not in blocked.data
+    finally:
+        app.config["LOGIN_LIMIT"] = "10 per 15 minutes"
+        limiter.reset()
+
+
+def test_signing_out_ends_every_session_of_the_user(login):
+    laptop, phone = login("coordinator_a"), login("coordinator_a")
+    assert phone.get("/").status_code == 200
+    laptop.post("/logout")
+    assert phone.get("/").status_code == 302
+
+
+def test_idle_session_expires(app, login):
+    client = login("coordinator_a")
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
+    response = client.get("/meetings/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -1,14 +1,25 @@
 """Sign-in, sign-out and the language switch."""
 
+import secrets
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from coalition.accounts.forms import LoginForm
 from coalition.accounts.models import User
-from coalition.extensions import db, login_manager
+from coalition.extensions import db, limiter, login_manager
 from coalition.i18n import LOCALE_COOKIE
 
 bp = Blueprint("accounts", __name__)
@@ -37,7 +48,39 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def _failed_sign_in_key() -> str:
+    """Count failed sign-ins per account as well as per address."""
+    return (request.form.get("username") or "").strip().casefold()
+
+
+def _only_failures(response) -> bool:
+    """A successful sign-in (a redirect) does not use up the allowance."""
+    return response.status_code != 302
+
+
+@bp.before_app_request
+def end_stale_sessions():
+    """Sign out a session idle for too long or open for too long in all."""
+    if not current_user.is_authenticated:
+        return None
+    now = time.time()
+    config = current_app.config
+    started, seen = session.setdefault("started", now), session.get("seen", now)
+    if (now - seen > config["SESSION_IDLE_MINUTES"] * 60
+            or now - started > config["SESSION_MAX_HOURS"] * 3600):
+        logout_user()
+        session.clear()
+        flash(_("Your session has ended. Sign in again."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path))
+    session["seen"] = now
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"],
+               deduct_when=_only_failures)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"],
+               key_func=_failed_sign_in_key, deduct_when=_only_failures)
 def login():
     """Show and check the sign-in form."""
     if current_user.is_authenticated:
@@ -49,6 +92,11 @@ def login():
                                   User.deleted_at.is_(None))
         ).scalar_one_or_none()
         if user is not None and user.active and user.check_password(form.password.data):
+            if not user.password_hash.startswith(current_app.config["PASSWORD_HASH_METHOD"]):
+                user.set_password(form.password.data)  # re-hash with today's parameters
+                db.session.commit()
+            session.clear()
+            session["started"] = session["seen"] = time.time()
             login_user(user)
             return redirect(safe_next(form.next.data))
         # the same words whether or not the user exists
@@ -58,8 +106,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out, ending every session of this user on every device."""
+    if current_user.is_authenticated:
+        current_user.session_token = secrets.token_hex(16)
+        db.session.commit()
     logout_user()
+    session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 
