@@ -124,6 +124,8 @@ TITLES = {
     "/": {"ar": "الرئيسية", "en": "Home", "tr": "Ana sayfa"},
     "/meetings/": {"ar": "اللقاءات", "en": "Meetings", "tr": "Görüşmeler"},
     "/meetings/new/": {"ar": "اللقاءات", "en": "Meetings", "tr": "Görüşmeler"},
+    "/dashboard/": {"ar": "لوحة مؤشرات الأداء", "en": "KPI dashboard",
+                    "tr": "Performans göstergeleri paneli"},
 }
 #: Flask-Admin's own words, from its shipped catalogues
 ADMIN_WORDS = {
