@@ -247,6 +247,7 @@ def register_admin(app: Flask) -> Admin:
     from coalition.activities.admin import register as register_activities
     from coalition.cases.admin import register as register_cases
     from coalition.contacts.admin import register as register_contacts
+    from coalition.kpis import register as register_kpis
     from coalition.meetings.admin import register as register_meetings
     from coalition.offices.admin import register as register_offices
     from coalition.partners.admin import register as register_partners
@@ -261,6 +262,7 @@ def register_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     for register in (
+        register_kpis,
         register_meetings,
         register_activities,
         register_cases,

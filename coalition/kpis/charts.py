@@ -1,0 +1,123 @@
+"""The dashboard's Plotly figures, built with graph_objects and sent to the page as JSON.
+
+Each point carries in `customdata` the admin list of the records behind it (or "" when the
+user may not drill down); static/js/dashboard.js opens it on click. In right-to-left
+languages the category axis runs from the right, the value axis sits on the right and the
+legend and hover labels are aligned to the right.
+"""
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from markupsafe import Markup
+
+FONT = "Noto Sans Arabic, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
+COLOURS = ("#1f6f8b", "#e07a1f", "#3c9d5d", "#b83b5e", "#6c5ba7", "#c9a227", "#5d6d7e",
+           "#2e86c1")
+
+
+def percentages(counts: Sequence[int], decimals: int = 1) -> list[float]:
+    """Shares of the total, rounded so that they add up to exactly 100 (largest remainder)."""
+    total = sum(counts)
+    if not total:
+        return [0.0 for _ in counts]
+    scale = 100 * 10**decimals
+    parts = [divmod(count * scale, total) for count in counts]
+    units = [whole for whole, _ in parts]
+    by_remainder = sorted(range(len(parts)), key=lambda i: parts[i][1], reverse=True)
+    for i in by_remainder[: scale - sum(units)]:
+        units[i] += 1
+    return [unit / 10**decimals for unit in units]
+
+
+def _layout(rtl: bool, height: int = 340, legend: bool = True, xaxis: dict | None = None,
+            yaxis: dict | None = None, **more) -> dict:
+    """Shared look: no heavy template, the app's font, and the reading direction."""
+    side = {"x": 1, "xanchor": "right"} if rtl else {"x": 0, "xanchor": "left"}
+    # in right-to-left pages categories (or bar lengths) run from the right, values on the right
+    xaxis = {"automargin": True, **({"autorange": "reversed"} if rtl else {}), **(xaxis or {})}
+    yaxis = {"automargin": True, "gridcolor": "#e5e5e5", "zeroline": False,
+             **({"side": "right"} if rtl else {}), **(yaxis or {})}
+    return {
+        "template": "none", "colorway": COLOURS, "height": height, "showlegend": legend,
+        "font": {"family": FONT, "size": 13}, "margin": {"l": 48, "r": 48, "t": 36, "b": 48},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, **side},
+        "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT}},
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "xaxis": xaxis, "yaxis": yaxis, **more,
+    }
+
+
+def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
+             rtl: bool) -> go.Figure:
+    """Consultation outcomes as a donut; shares computed from the records add up to 100%."""
+    shares = percentages(counts)
+    pie = go.Pie(
+        labels=list(labels), values=list(counts), customdata=list(urls), hole=0.5, sort=False,
+        direction="counterclockwise" if rtl else "clockwise",
+        text=[f"{share:.1f}%" for share in shares], textinfo="text",
+        hovertemplate="%{label}<br>%{value} (%{text})<extra></extra>",
+    )
+    return go.Figure(pie, _layout(rtl, height=380))
+
+
+def horizontal_bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
+                    rtl: bool) -> go.Figure:
+    """One bar per category, read from the top; for long category names."""
+    bar = go.Bar(y=list(labels), x=list(values), orientation="h", customdata=list(urls),
+                 marker_color=COLOURS[0], text=list(values), textposition="auto",
+                 hovertemplate="%{y}: %{x}<extra></extra>")
+    return go.Figure(bar, _layout(rtl, height=60 + 42 * len(labels), legend=False,
+                                  xaxis={"gridcolor": "#e5e5e5"},
+                                  yaxis={"autorange": "reversed", "gridcolor": None}))
+
+
+def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
+         rtl: bool) -> go.Figure:
+    """One bar per category."""
+    bar = go.Bar(x=list(labels), y=list(values), customdata=list(urls), marker_color=COLOURS[0],
+                 text=list(values), textposition="auto",
+                 hovertemplate="%{x}: %{y}<extra></extra>")
+    return go.Figure(bar, _layout(rtl, legend=False))
+
+
+def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]], rtl: bool,
+            mode: str = "group") -> go.Figure:
+    """Bars per category, one series (name, values, urls) beside or above the other."""
+    return go.Figure([
+        go.Bar(name=name, x=list(categories), y=values, customdata=urls,
+               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
+        for name, values, urls in series
+    ], _layout(rtl, height=380, barmode=mode))
+
+
+def over_time(months: Sequence[str], views: Sequence[tuple[str, list[tuple[str, list, list]]]],
+              rtl: bool) -> go.Figure:
+    """Stacked monthly bars by track, with a menu to show each kind of work or all of it."""
+    traces, owners = [], []
+    for number, (_label, series) in enumerate(views):
+        for name, values, urls in series:
+            traces.append(go.Bar(
+                name=name, x=list(months), y=values, customdata=urls, visible=number == 0,
+                hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>"))
+            owners.append(number)
+    menu = {
+        "type": "dropdown", "direction": "down", "showactive": True, "y": 1.2,
+        "yanchor": "bottom", **({"x": 0, "xanchor": "left"} if rtl else
+                                {"x": 1, "xanchor": "right"}),
+        "buttons": [{"label": label, "method": "restyle",
+                     "args": [{"visible": [owner == number for owner in owners]}]}
+                    for number, (label, _series) in enumerate(views)],
+    }
+    layout = _layout(rtl, height=420, barmode="stack", bargap=0.15, updatemenus=[menu],
+                     xaxis={"type": "category"})
+    layout["margin"]["t"] = 90
+    return go.Figure(traces, layout)
+
+
+def to_json(fig: go.Figure) -> Markup:
+    """The figure as JSON that is safe inside <script type="application/json">."""
+    text = pio.to_json(fig, validate=False)
+    # JSON has < > & only inside strings, where their \u escapes mean the same
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

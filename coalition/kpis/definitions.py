@@ -1,0 +1,136 @@
+"""Every KPI, defined once: what it counts or sums, in which records, over which dates.
+
+The dashboard, the API, the CLI and the exports read these definitions; the SQL that
+computes them (`queries`) and the admin list behind each figure (`drilldown`) are derived
+from them, so a figure is never computed a second way.
+"""
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from flask_babel import lazy_gettext as _l
+
+from coalition.activities.models import AwarenessActivity, Event, Training, Video
+from coalition.cases.models import Case
+from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES
+from coalition.contacts.models import Contact
+from coalition.meetings.models import Meeting
+from coalition.partners.models import Partner
+from coalition.publications.models import Publication
+
+#: how a KPI reads the period: records dated in it; records still open at its end;
+#: records whose [start, end] span meets it; every record whatever the period
+DATED, OPEN_AT_END, ACTIVE, ALWAYS = "dated", "open_at_end", "active", "always"
+
+#: the filters a record may honour, and the column that holds each
+DIMENSIONS = {"office": "office_id", "track": "track_id", "project": "project_id"}
+
+
+class Cond(NamedTuple):
+    """A condition on a column: op is eq, ne, in or empty (value True: IS NULL)."""
+
+    column: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One figure: a count (or a sum of `total`) of `model` records meeting `where`."""
+
+    key: str
+    label: Any
+    model: type
+    date: str | None
+    where: tuple[Cond, ...] = ()
+    total: str | None = None
+    period: str = DATED
+    #: the column that ends an OPEN_AT_END or ACTIVE record
+    until: str | None = None
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The filters (office, track, project) this KPI honours: those its records have."""
+        if self.period == ALWAYS:
+            return ()
+        return tuple(d for d, column in DIMENSIONS.items() if hasattr(self.model, column))
+
+    def column(self, name: str):
+        """The model's attribute called `name`."""
+        return getattr(self.model, name)
+
+
+def _is(column: str, value: Any) -> tuple[Cond, ...]:
+    return (Cond(column, "eq", value),)
+
+
+CASE, MEETING = {"model": Case, "date": "opened_on"}, {"model": Meeting, "date": "date"}
+TRAINING = {"model": Training, "date": "start_date"}
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("cases.total", _l("Cases responded to"), **CASE),
+    *(Kpi(f"cases.by_outcome.{code}", label, **CASE, where=_is("consultation_outcome", code))
+      for code, label in CONSULTATION_OUTCOMES),
+    Kpi("cases.without_outcome", _l("No outcome recorded"), **CASE,
+        where=(Cond("consultation_outcome", "empty", True),)),
+    Kpi("cases.under_follow_up", _l("Cases still under follow-up"), **CASE,
+        where=_is("status", "follow_up"), period=OPEN_AT_END, until="closed_on"),
+    Kpi("cases.mediations", _l("Mediation efforts"), **CASE,
+        where=(Cond("mediation", "ne", "none"),)),
+    Kpi("cases.mediations.immigration", _l("Mediations with the immigration department"),
+        **CASE, where=_is("mediation", "immigration")),
+    Kpi("cases.court_referrals", _l("Referred to the courts"), **CASE,
+        where=(Cond("court_referral", "ne", "none"),)),
+    Kpi("meetings.total", _l("Meetings"), **MEETING),
+    Kpi("meetings.government", _l("Official meetings with the government"), **MEETING,
+        where=_is("government", True)),
+    Kpi("meetings.comprehensive", _l("Comprehensive meetings within the tracks"), **MEETING,
+        where=_is("comprehensive", True)),
+    *(Kpi(f"meetings.by_counterpart.{code}", label, **MEETING,
+          where=_is("counterpart_category", code))
+      for code, label in COUNTERPART_CATEGORIES),
+    Kpi("videos.published", _l("Awareness videos published"), Video, "published_on",
+        where=_is("video_kind", "awareness_video")),
+    Kpi("videos.total", _l("Videos of every kind"), Video, "published_on"),
+    Kpi("awareness_activities.total", _l("Awareness activities"), AwarenessActivity, "date"),
+    Kpi("workshops.total", _l("Workshops held within the tracks"), **TRAINING,
+        where=_is("training_kind", "workshop")),
+    Kpi("trainings.total", _l("Workshops, trainings and courses"), **TRAINING),
+    Kpi("trainings.hours", _l("Training hours"), **TRAINING, total="hours"),
+    Kpi("trainings.participants", _l("Training participants"), **TRAINING, total="participants"),
+    Kpi("trainings.trainers", _l("Trainers"), **TRAINING, total="trainers"),
+    # Partners have an office but no track or project: those two filters leave them alone.
+    Kpi("partnerships.total", _l("Partnerships built"), Partner, "partnership_start",
+        where=(Cond("partnership_status", "in", ("active", "ended")),), period=ACTIVE,
+        until="partnership_end"),
+    Kpi("contacts.total", _l("Entities and persons in the directory"), Contact, None,
+        period=ALWAYS),
+    Kpi("events.total", _l("Events"), Event, "date"),
+    Kpi("publications.total", _l("Publications"), Publication, "date"),
+)
+
+BY_KEY: dict[str, Kpi] = {kpi.key: kpi for kpi in KPIS}
+
+#: the annual report's ten figures, each with the figure shown beneath it (if any)
+CARDS: tuple[tuple[str, str | None], ...] = (
+    ("cases.total", None),
+    ("cases.court_referrals", None),
+    ("cases.mediations", "cases.mediations.immigration"),
+    ("cases.under_follow_up", None),
+    ("meetings.government", None),
+    ("meetings.comprehensive", None),
+    ("videos.published", None),
+    ("awareness_activities.total", None),
+    ("workshops.total", None),
+    ("partnerships.total", None),
+)
+
+#: the consultation outcomes, and the cases with none recorded, which together make cases.total
+OUTCOME_KEYS = (*(f"cases.by_outcome.{code}" for code in CONSULTATION_OUTCOMES.codes),
+                "cases.without_outcome")
+COUNTERPART_KEYS = tuple(f"meetings.by_counterpart.{c}" for c in COUNTERPART_CATEGORIES.codes)
+TRAINING_KEYS = ("trainings.hours", "trainings.participants", "trainings.trainers")
+#: the office's logged work, by kind, for the charts over time and by office
+ACTIVITY_KEYS = ("meetings.total", "trainings.total", "videos.total",
+                 "awareness_activities.total", "events.total")
+OFFICE_KEYS = (*ACTIVITY_KEYS, "cases.total")

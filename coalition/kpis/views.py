@@ -1,0 +1,210 @@
+"""The dashboard page: the report's ten figures, their change, and the charts behind them."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import abort, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from coalition import access
+from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
+from coalition.extensions import db
+from coalition.i18n import text_direction
+from coalition.kpis import charts
+from coalition.kpis.definitions import (
+    ACTIVITY_KEYS,
+    BY_KEY,
+    CARDS,
+    COUNTERPART_KEYS,
+    KPIS,
+    OFFICE_KEYS,
+    OUTCOME_KEYS,
+    TRAINING_KEYS,
+    Cond,
+)
+from coalition.kpis.drilldown import Links
+from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.queries import breakdown, compute_periods, number
+from coalition.offices.models import Office, Project, Track
+
+
+def _named(model, order) -> list:
+    """The offices, tracks or projects outside the trash."""
+    return list(db.session.scalars(select(model).where(model.deleted_at.is_(None))
+                                   .order_by(order, model.id)))
+
+
+def _change(value: float, before: float | None) -> dict | None:
+    """The change against the previous period, as a difference and a percentage."""
+    if before is None:
+        return None
+    difference = number(value - before)
+    return {"difference": difference,
+            "percent": round(100 * difference / before) if before else None}
+
+
+def _months(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` (YYYY-MM), so the time axis has no gaps."""
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_span(month: str, filters: Filters) -> tuple[date, date]:
+    """A month's first and last day, within the period filtered on."""
+    year, number = map(int, month.split("-"))
+    first = date(year, number, 1)
+    last = (date(year + number // 12, number % 12 + 1, 1)) - timedelta(days=1)
+    return max(first, filters.start or first), min(last, filters.end or last)
+
+
+class DashboardView(BaseView):
+    """The KPI dashboard: figures computed live from the records, with drill-down."""
+
+    def is_accessible(self) -> bool:
+        return access.has_feature(current_user, "dashboard")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        offices = _named(Office, Office.name_ar)
+        tracks = _named(Track, Track.number)
+        projects = _named(Project, Project.code)
+        context = {"offices": offices, "tracks": tracks, "projects": projects,
+                   "args": request.args, "years": range(date.today().year, 2014, -1)}
+        try:
+            filters = Filters.parse(request.args, default_office=current_user.office_id)
+        except FilterError as error:
+            return self.render("dashboard/index.html", error=str(error), **context), 400
+        rtl = text_direction() == "rtl"
+        links = Links(self.admin, current_user, filters)
+        previous = filters.previous()
+        periods = [filters, previous] if previous else [filters]
+        values, *before = compute_periods(periods)
+        cards = [self._card(key, sub, values, before[0] if before else None, links)
+                 for key, sub in CARDS]
+        by_place = breakdown(filters, OFFICE_KEYS, ("office", "track", "month"))
+        figures = {
+            "outcomes": self._outcomes(values, links, rtl),
+            "counterparts": charts.horizontal_bars(
+                [str(label) for _code, label in COUNTERPART_CATEGORIES],
+                [values[key] for key in COUNTERPART_KEYS],
+                [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
+            "activity": self._activity(by_place, tracks, filters, links, rtl),
+            "trainings": self._trainings(filters, links, rtl),
+            "partnerships": self._partnerships(filters, links, rtl),
+            "offices": self._offices(by_place, offices, links, rtl),
+        }
+        return self.render(
+            "dashboard/index.html", filters=filters, previous=previous, cards=cards,
+            values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
+            figures={name: charts.to_json(fig) for name, fig in figures.items()},
+            ignored=self._ignored(filters), **context)
+
+    @staticmethod
+    def _card(key: str, sub: str | None, values: dict, before: dict | None, links: Links):
+        """A KPI card: label, value, change and the link to the records behind it."""
+        return {
+            "key": key, "label": BY_KEY[key].label, "value": values[key],
+            "change": _change(values[key], before[key] if before else None),
+            "url": links.url(key),
+            "sub": {"label": BY_KEY[sub].label, "value": values[sub]} if sub else None,
+        }
+
+    @staticmethod
+    def _ignored(filters: Filters) -> list:
+        """The figures a filter does not apply to, so the page can say so."""
+        asked = [name for name in ("office", "track", "project") if getattr(filters, name)]
+        return [str(kpi.label) for kpi in KPIS
+                if any(name not in kpi.dimensions for name in asked)]
+
+    @staticmethod
+    def _outcome_rows(values: dict) -> list[tuple]:
+        """Each consultation outcome with its count and its share of all cases."""
+        counts = [values[key] for key in OUTCOME_KEYS]
+        shares = charts.percentages(counts)
+        return [(BY_KEY[key].label, count, share)
+                for key, count, share in zip(OUTCOME_KEYS, counts, shares, strict=True)]
+
+    @staticmethod
+    def _outcomes(values: dict, links: Links, rtl: bool):
+        """The donut of consultation outcomes, with the cases that have none as a slice."""
+        return charts.outcomes([str(BY_KEY[key].label) for key in OUTCOME_KEYS],
+                               [values[key] for key in OUTCOME_KEYS],
+                               [links.url(key) or "" for key in OUTCOME_KEYS], rtl)
+
+    @staticmethod
+    def _activity(by_place: dict, tracks: list, filters: Filters, links: Links, rtl: bool):
+        """Records logged per month, stacked by track; a menu picks the kind of work."""
+        totals: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (_office, track, month), row in by_place.items():
+            for key in ACTIVITY_KEYS:
+                totals[(month, track)][key] += row.get(key, 0)
+        found = sorted({month for month, _track in totals if month})
+        months = _months(found[0], found[-1]) if found else []
+        by_id = {track.id: track for track in tracks}
+        track_ids = [t.id for t in tracks] + ([None] if any(t is None for _m, t in totals)
+                                              else [])
+
+        def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list]]:
+            result = []
+            for track_id in track_ids:
+                track = by_id.get(track_id)
+                values = [sum(totals.get((m, track_id), {}).get(k, 0) for k in keys)
+                          for m in months]
+                urls = [(links.url(keys[0], track=track, unit=None,
+                                   **dict(zip(("start", "end"), _month_span(m, filters),
+                                              strict=True)))
+                         if drill and track is not None and value else None) or ""
+                        for m, value in zip(months, values, strict=True)]
+                result.append((str(track) if track else _("No track"), values, urls))
+            return result
+
+        views = [(_("All work"), series(ACTIVITY_KEYS, drill=False))]
+        views += [(str(BY_KEY[key].label), series((key,), drill=True)) for key in ACTIVITY_KEYS]
+        return charts.over_time(months, views, rtl)
+
+    @staticmethod
+    def _trainings(filters: Filters, links: Links, rtl: bool):
+        """Hours, participants and trainers, stacked by kind of training."""
+        rows = breakdown(filters, TRAINING_KEYS, ("training_kind",))
+        series = []
+        for code, label in TRAINING_KINDS:
+            url = links.url("trainings.total", where=(Cond("training_kind", "eq", code),)) or ""
+            series.append((str(label), [rows.get((code,), {}).get(k, 0) for k in TRAINING_KEYS],
+                           [url] * len(TRAINING_KEYS)))
+        return charts.grouped([str(BY_KEY[k].label) for k in TRAINING_KEYS], series, rtl,
+                              mode="stack")
+
+    @staticmethod
+    def _partnerships(filters: Filters, links: Links, rtl: bool):
+        """Partnerships active in the period, by the partner's origin."""
+        rows = breakdown(filters, ("partnerships.total",), ("origin",))
+        return charts.bars(
+            [str(label) for _code, label in ORIGINS],
+            [rows.get((code,), {}).get("partnerships.total", 0) for code in ORIGINS.codes],
+            [links.url("partnerships.total", where=(Cond("origin", "eq", code),)) or ""
+             for code in ORIGINS.codes], rtl)
+
+    @staticmethod
+    def _offices(by_place: dict, offices: list, links: Links, rtl: bool):
+        """Each office's work side by side, one bar per kind of record."""
+        totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (office, _track, _month), row in by_place.items():
+            for key in OFFICE_KEYS:
+                totals[office][key] += row.get(key, 0)
+        shown = [office for office in offices if any(totals.get(office.id, {}).values())]
+        series = [(str(BY_KEY[key].label), [totals[o.id][key] for o in shown],
+                   [links.url(key, office=o) or "" for o in shown]) for key in OFFICE_KEYS]
+        return charts.grouped([str(office) for office in shown], series, rtl)
+

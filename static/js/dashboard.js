@@ -1,0 +1,42 @@
+/* Draws the dashboard's Plotly figures from their JSON, and opens the records behind a
+   clicked bar or slice (the server puts a link in customdata only for those who may). */
+(function () {
+  "use strict";
+
+  var config = { displaylogo: false, displayModeBar: false, responsive: true };
+
+  function linkOf(point) {
+    var data = point.customdata;
+    if (Array.isArray(data)) { data = data[0]; }
+    return typeof data === "string" && data.charAt(0) === "/" && data.charAt(1) !== "/" ? data : "";
+  }
+
+  function draw(target) {
+    var source = document.getElementById(target.getAttribute("data-figure"));
+    if (!source) { return; }
+    var figure = JSON.parse(source.textContent);
+    Plotly.newPlot(target, figure.data, figure.layout, config).then(function (chart) {
+      chart.on("plotly_click", function (event) {
+        var url = event && event.points && event.points.length ? linkOf(event.points[0]) : "";
+        if (url) { window.location.assign(url); }
+      });
+      chart.on("plotly_hover", function (event) {
+        var url = event && event.points && event.points.length ? linkOf(event.points[0]) : "";
+        chart.style.cursor = url ? "pointer" : "";
+      });
+      chart.on("plotly_unhover", function () { chart.style.cursor = ""; });
+    });
+  }
+
+  function start() {
+    if (typeof Plotly === "undefined") { return; }
+    var charts = document.querySelectorAll(".chart[data-figure]");
+    for (var i = 0; i < charts.length; i += 1) { draw(charts[i]); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+}());

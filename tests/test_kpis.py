@@ -1,0 +1,460 @@
+"""KPIs: each figure moves by exactly what is logged, honours every filter, and reproduces
+the annual report from the demo data in the API, the CLI and the dashboard."""
+
+import html
+import json
+import re
+from datetime import date
+
+import pytest
+
+from coalition.extensions import db
+from coalition.kpis.charts import percentages
+from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
+from coalition.kpis.filters import Filters
+from coalition.models import Case, Office, Partner
+
+ZERO = {kpi.key: 0 for kpi in KPIS}
+
+
+def kpis(client, **args) -> dict:
+    """The API's figures for these filters."""
+    response = client.get("/api/kpis", query_string=args)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["kpis"]
+
+
+def add(client, endpoint: str, **fields) -> int:
+    """Create a record through the admin screen; return its id."""
+    response = client.post(f"/{endpoint}/new/", data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    from coalition.admin import RecordView  # the view knows its model
+
+    view = next(v for v in client.application.extensions["admin"][0]._views
+                if isinstance(v, RecordView) and v.endpoint == endpoint)
+    with client.application.app_context():
+        return db.session.query(db.func.max(view.model.id)).scalar()
+
+
+def trash(client, endpoint: str, record_id: int) -> None:
+    """Move a record to the trash through the admin screen."""
+    response = client.post(f"/{endpoint}/delete/", data={"id": str(record_id)})
+    assert response.status_code == 302
+
+
+def moved(before: dict, after: dict) -> dict:
+    """The figures that changed, and by how much."""
+    return {key: after[key] - before[key] for key in after if after[key] != before[key]}
+
+
+def tagged(world, office="office_a", track="track_1", project=True) -> dict:
+    """Office, track and project fields of an admin form."""
+    return {"office": str(world[office]), "track": str(world[track]),
+            "project": str(world["project"]) if project else "__None"}
+
+
+# --- definitions -------------------------------------------------------------------------------
+def test_every_stable_key_is_defined_once():
+    keys = [kpi.key for kpi in KPIS]
+    assert len(keys) == len(set(keys))
+    stable = {
+        "cases.total", "cases.under_follow_up", "cases.mediations", "cases.mediations.immigration",
+        "cases.court_referrals", "meetings.total", "meetings.government",
+        "meetings.comprehensive", "videos.published", "awareness_activities.total",
+        "workshops.total", "trainings.hours", "trainings.participants", "trainings.trainers",
+        "partnerships.total", "contacts.total", "events.total", "publications.total",
+        *(f"cases.by_outcome.{c}" for c in ("not_legally_possible", "directed_to_procedure",
+                                            "directed_to_legal_action", "out_of_scope")),
+        *(f"meetings.by_counterpart.{c}" for c in ("tr_government", "tr_ngo", "tr_media",
+                                                   "sy_institution", "sy_media", "intl")),
+    }
+    assert stable <= set(keys)
+    assert len(CARDS) == 10 and all(key in BY_KEY for key, _sub in CARDS)
+
+
+def test_percentages_always_add_up_to_100():
+    assert percentages([647, 316, 316, 131, 290]) == [38.1, 18.6, 18.6, 7.7, 17.0]
+    for counts in ([1, 1, 1], [2, 3, 5, 7], [1, 0, 0], [999, 1], [0, 0]):
+        shares = percentages(counts)
+        assert round(sum(shares), 1) in (100.0, 0.0) and len(shares) == len(counts)
+
+
+@pytest.mark.parametrize("args, start, end, before", [
+    ({"year": "2024"}, date(2024, 1, 1), date(2024, 12, 31),
+     (date(2023, 1, 1), date(2023, 12, 31))),
+    ({"year": "2024", "quarter": "1"}, date(2024, 1, 1), date(2024, 3, 31),
+     (date(2023, 10, 1), date(2023, 12, 31))),
+    ({"year": "2024", "month": "3"}, date(2024, 3, 1), date(2024, 3, 31),
+     (date(2024, 2, 1), date(2024, 2, 29))),
+    ({"from": "2024-03-10", "to": "2024-03-19"}, date(2024, 3, 10), date(2024, 3, 19),
+     (date(2024, 2, 29), date(2024, 3, 9))),
+    ({"from": "2024-03-10"}, date(2024, 3, 10), None, None),
+])
+def test_periods_and_the_period_before(app, args, start, end, before):
+    with app.test_request_context():
+        filters = Filters.parse(args)
+        assert (filters.start, filters.end) == (start, end)
+        previous = filters.previous()
+        assert (previous.start, previous.end) == before if before else previous is None
+
+
+# --- every KPI moves by exactly what is logged through the admin --------------------------------
+def test_each_kpi_moves_by_exactly_what_is_logged(world, login):
+    client = login("admin")
+    before = kpis(client)
+    assert before == ZERO
+    add(client, "cases", **tagged(world), opened_on="2024-01-10", problem_category="residence",
+        consultation_outcome="directed_to_legal_action", mediation="immigration",
+        court_referral="sponsored", referral_result="follow_up", status="follow_up")
+    add(client, "cases", **tagged(world), opened_on="2024-01-11", problem_category="work",
+        consultation_outcome="out_of_scope", mediation="other", court_referral="none",
+        status="closed", closed_on="2024-02-01")
+    add(client, "meetings", **tagged(world), date="2024-03-05",
+        counterpart_category="tr_government", government="y", topic="لقاء مع رئاسة الهجرة")
+    add(client, "meetings", **tagged(world), date="2024-03-06", comprehensive="y",
+        topic="اجتماع شامل")
+    add(client, "videos", **tagged(world), title="فيديو توعوي", video_kind="awareness_video",
+        published_on="2024-02-01", platform="youtube", views="10")
+    add(client, "videos", **tagged(world), title="ريلز", video_kind="reel",
+        published_on="2024-02-02", platform="instagram", views="10")
+    add(client, "awareness_activities", **tagged(world), title="جلسة توعية", date="2024-04-01",
+        attendees="30")
+    add(client, "trainings", **tagged(world), title="ورشة", training_kind="workshop",
+        start_date="2024-03-01", hours="6", participants="25", trainers="2")
+    add(client, "trainings", **tagged(world), title="دورة", training_kind="course",
+        start_date="2024-03-02", hours="10.5", participants="12", trainers="1")
+    add(client, "partners", name_ar="جمعية شريكة", origin="turkish", sector="ngo",
+        partnership_status="active", partnership_start="2023-01-01")
+    add(client, "partners", name_ar="جمعية مقترحة", origin="syrian", sector="ngo",
+        partnership_status="proposed")
+    add(client, "contacts", name="أحمد الحلبي", kind_code="person", category="government")
+    add(client, "events", **tagged(world), title="ندوة", event_kind="webinar", date="2024-05-01",
+        attendees="80")
+    add(client, "publications", **tagged(world), title="ورقة", publication_kind="policy_paper",
+        date="2024-06-01")
+    assert moved(before, kpis(client)) == {
+        "cases.total": 2, "cases.by_outcome.directed_to_legal_action": 1,
+        "cases.by_outcome.out_of_scope": 1, "cases.under_follow_up": 1, "cases.mediations": 2,
+        "cases.mediations.immigration": 1, "cases.court_referrals": 1,
+        "meetings.total": 2, "meetings.government": 1, "meetings.comprehensive": 1,
+        "meetings.by_counterpart.tr_government": 1,
+        "videos.published": 1, "videos.total": 2, "awareness_activities.total": 1,
+        "workshops.total": 1, "trainings.total": 2, "trainings.hours": 16.5,
+        "trainings.participants": 37, "trainings.trainers": 3, "partnerships.total": 1,
+        "contacts.total": 1, "events.total": 1, "publications.total": 1,
+    }
+
+
+def test_records_in_the_trash_stop_counting(world, login):
+    client = login("coordinator_a")
+    meeting = add(client, "meetings", **tagged(world), date="2024-03-05",
+                  counterpart_category="intl", topic="UNHCR")
+    case = add(client, "cases", **tagged(world), opened_on="2024-01-10",
+               problem_category="other", mediation="none", court_referral="none",
+               status="follow_up")
+    counted = kpis(client)
+    assert counted["meetings.by_counterpart.intl"] == 1 and counted["cases.under_follow_up"] == 1
+    trash(client, "meetings", meeting)
+    trash(client, "cases", case)
+    assert kpis(client) == ZERO
+
+
+# --- periods -----------------------------------------------------------------------------------
+def test_period_edges_are_inclusive(world, login):
+    client = login("admin")
+    for day in ("2022-12-31", "2023-01-01", "2023-03-31", "2023-12-31", "2024-01-01"):
+        add(client, "meetings", **tagged(world), date=day, counterpart_category="tr_ngo",
+            topic=f"لقاء {day}")
+    count = lambda **args: kpis(client, **args)["meetings.total"]  # noqa: E731
+    assert count() == 5
+    assert count(**{"from": "2023-01-01", "to": "2023-12-31"}) == 3
+    assert count(year="2023") == 3
+    assert count(year="2023", quarter="1") == 2
+    assert count(year="2023", month="12") == 1
+    assert count(**{"from": "2023-12-31"}) == 2
+    assert count(**{"to": "2022-12-31"}) == 1
+    assert count(**{"from": "2023-03-31", "to": "2023-03-31"}) == 1
+
+
+def test_follow_up_is_counted_at_the_end_of_the_period(world, ctx):
+    office = db.session.get(Office, world["office_a"])
+    db.session.add_all([
+        Case(office=office, opened_on=date(2023, 6, 1), status="follow_up"),
+        Case(office=office, opened_on=date(2024, 2, 1), status="follow_up"),
+        Case(office=office, opened_on=date(2023, 6, 1), status="closed",
+             closed_on=date(2023, 9, 1)),
+    ])
+    db.session.commit()
+    from coalition.kpis.queries import compute
+
+    def follow_up(start, end):
+        return compute(Filters(start=start, end=end), ["cases.under_follow_up"])[
+            "cases.under_follow_up"]
+
+    assert follow_up(None, None) == 2
+    assert follow_up(date(2023, 1, 1), date(2023, 12, 31)) == 1  # the 2024 case was not open
+    assert follow_up(date(2024, 1, 1), date(2024, 12, 31)) == 2  # opened in 2023, still open
+
+
+def test_partnerships_count_when_active_in_the_period(world, ctx):
+    db.session.add_all([
+        Partner(name_ar="أ", origin="syrian", sector="ngo", partnership_status="active",
+                partnership_start=date(2022, 5, 1)),
+        Partner(name_ar="ب", origin="turkish", sector="ngo", partnership_status="ended",
+                partnership_start=date(2022, 1, 1), partnership_end=date(2022, 12, 31)),
+        Partner(name_ar="ج", origin="arab", sector="ngo", partnership_status="proposed",
+                partnership_start=date(2022, 1, 1)),
+    ])
+    db.session.commit()
+    from coalition.kpis.queries import compute
+
+    def active(start, end):
+        return compute(Filters(start=start, end=end), ["partnerships.total"])[
+            "partnerships.total"]
+
+    assert active(None, None) == 2
+    assert active(date(2022, 12, 31), date(2022, 12, 31)) == 2  # the last day of "ب"
+    assert active(date(2023, 1, 1), date(2023, 12, 31)) == 1
+    assert active(date(2021, 1, 1), date(2021, 12, 31)) == 0
+
+
+# --- office, track and project -------------------------------------------------------------------
+def test_office_track_and_project_filters_exclude_the_rest(world, login):
+    client = login("admin")
+    add(client, "meetings", **tagged(world), date="2024-01-01", counterpart_category="tr_ngo",
+        topic="أ")
+    add(client, "meetings", **tagged(world, "office_b", "track_2", project=False),
+        date="2024-01-01", counterpart_category="tr_ngo", topic="ب")
+    add(client, "trainings", **tagged(world, "office_b"), title="ورشة",
+        training_kind="workshop", start_date="2024-03-01", hours="4", participants="9",
+        trainers="1")
+    add(client, "partners", name_ar="شريك", origin="turkish", sector="ngo",
+        partnership_status="active", partnership_start="2023-01-01",
+        office=str(world["office_b"]))
+    add(client, "contacts", name="سارة", kind_code="person", category="media")
+    office_a = kpis(client, office=world["office_a"])
+    assert (office_a["meetings.total"], office_a["trainings.hours"]) == (1, 0)
+    assert office_a["partnerships.total"] == 0  # a partner's office is honoured
+    office_b = kpis(client, office=world["office_b"])
+    assert (office_b["meetings.total"], office_b["trainings.hours"]) == (1, 4)
+    assert office_b["partnerships.total"] == 1
+    track_1 = kpis(client, track=world["track_1"])
+    assert (track_1["meetings.total"], track_1["workshops.total"]) == (1, 1)
+    assert kpis(client, track=world["track_2"])["workshops.total"] == 0
+    project = kpis(client, project=world["project"])
+    assert (project["meetings.total"], project["trainings.participants"]) == (1, 9)
+    # partners have no track or project, the directory no office: those filters leave them
+    for args in ({"track": world["track_2"]}, {"project": world["project"]}):
+        assert kpis(client, **args)["partnerships.total"] == 1
+    assert kpis(client, office=world["office_a"])["contacts.total"] == 1
+
+
+# --- API and CLI -------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, words", [
+    ({"from": "2024-02-30"}, "YYYY-MM-DD"),
+    ({"to": "tomorrow"}, "YYYY-MM-DD"),
+    ({"from": "2024-03-01", "to": "2024-02-01"}, "after"),
+    ({"office": "999"}, "999"),
+    ({"track": "x"}, "track"),
+    ({"project": "12345678901234567890"}, "project"),
+    ({"year": "2024", "from": "2024-01-01"}, "not both"),
+    ({"quarter": "5", "year": "2024"}, "1 to 4"),
+    ({"month": "2"}, "year"),
+])
+def test_api_refuses_bad_filters_with_a_clear_message(login, args, words):
+    client = login("leadership")
+    client.post("/language/en", data={"next": "/"})
+    response = client.get("/api/kpis", query_string=args)
+    assert response.status_code == 400
+    assert words in response.get_json()["error"]
+
+
+def test_api_is_for_signed_in_roles_that_see_dashboards(app, world, login):
+    response = app.test_client().get("/api/kpis")
+    assert response.status_code == 401 and "error" in response.get_json()
+    for role in ("admin", "leadership", "coordinator_a", "donor"):
+        response = login(role).get("/api/kpis", query_string={"office": world["office_b"]})
+        assert response.status_code == 200
+        assert response.get_json()["filters"] == {"from": None, "to": None, "office":
+                                                  world["office_b"], "track": None,
+                                                  "project": None}
+
+
+def test_cli_prints_the_api_json(app, world, login):
+    client = login("admin")
+    add(client, "meetings", **tagged(world), date="2024-01-01", government="y",
+        counterpart_category="tr_government", topic="أ")
+    args = ["kpis", "--from", "2024-01-01", "--to", "2024-12-31", "--office",
+            str(world["office_a"]), "--json"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    api = client.get("/api/kpis", query_string={"from": "2024-01-01", "to": "2024-12-31",
+                                                "office": world["office_a"]}).get_json()
+    assert json.loads(result.output) == api and api["kpis"]["meetings.government"] == 1
+    table = app.test_cli_runner().invoke(args=["kpis"])
+    assert "meetings.government" in table.output and "Official meetings" in table.output
+    wrong = app.test_cli_runner().invoke(args=["kpis", "--from", "2024-13-01", "--json"])
+    assert wrong.exit_code == 2 and "YYYY-MM-DD" in wrong.output
+
+
+# --- the dashboard -----------------------------------------------------------------------------
+def _figures(page: str) -> dict:
+    """The Plotly figures a dashboard page carries, by name."""
+    return {name: json.loads(text) for name, text in re.findall(
+        r'<script type="application/json" id="figure-(\w+)">(.*?)</script>', page, re.S)}
+
+
+def _cards(page: str) -> dict[str, tuple[float, str | None]]:
+    """Each KPI card of a dashboard page: its value and the link to its records (if any)."""
+    cards = {}
+    for chunk in page.split('<div class="card kpi-card" data-kpi="')[1:]:
+        chunk = chunk.split("</section>")[0]
+        key = chunk.split('"')[0]
+        link = re.search(r'class="kpi-link[^"]*" href="([^"]+)"', chunk)
+        value = float(re.search(r'data-value="([-\d.]+)"', chunk).group(1))
+        cards[key] = (value, html.unescape(link.group(1)) if link else None)
+    return cards
+
+
+def listed(client, url: str) -> int:
+    """How many records the admin list at `url` holds (its tab says "List (n)")."""
+    page = client.get(url).get_data(as_text=True)
+    count = re.search(r'class="nav-link active">[^<(]*(?:\((\d+)\))?\s*</a>', page)
+    assert count, url
+    return int(count.group(1) or 0)
+
+
+def _links(figure: dict) -> list[str]:
+    """Every drill-down link in a figure."""
+    return [url for trace in figure["data"] for url in trace.get("customdata", []) if url]
+
+
+def test_dashboard_is_for_roles_that_see_dashboards(app, login):
+    assert app.test_client().get("/dashboard/").status_code == 302
+    for role in ("admin", "leadership", "coordinator_a", "donor"):
+        assert login(role).get("/dashboard/").status_code == 200
+
+
+def test_dashboard_page_has_no_inline_script_and_no_other_host(login):
+    page = login("leadership").get("/dashboard/").get_data(as_text=True)
+    assert set(_figures(page)) == {"outcomes", "counterparts", "activity", "trainings",
+                                   "partnerships", "offices"}
+    for tag in re.findall(r"<script\b[^>]*>", page):
+        assert "src=" in tag or 'type="application/json"' in tag or "nonce=" in tag, tag
+    assert "/static/vendor/plotly/plotly-strict.min.js" in page
+    assert "/static/js/dashboard.js" in page
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
+
+
+def test_coordinator_sees_their_office_by_default_and_may_switch(world, login):
+    client = login("coordinator_b")
+    add(client, "meetings", **tagged(world, "office_b", "track_2"), date="2024-01-01",
+        counterpart_category="sy_media", topic="ب")
+    add(login("coordinator_a"), "meetings", **tagged(world), date="2024-01-01",
+        counterpart_category="sy_media", topic="أ")
+    own = client.get("/dashboard/").get_data(as_text=True)
+    assert re.search(rf'<option value="{world["office_b"]}" selected>', own)
+    assert 'data-kpi="meetings.government"' in own
+    counterparts = _figures(own)["counterparts"]["data"][0]
+    assert sum(counterparts["x"]) == 1
+    total = client.get("/dashboard/?office=all").get_data(as_text=True)
+    assert sum(_figures(total)["counterparts"]["data"][0]["x"]) == 2
+    assert '<option value="all" selected>' in total
+
+
+def test_donors_get_figures_but_no_drill_down(world, login):
+    add(login("admin"), "meetings", **tagged(world), date="2024-01-01",
+        counterpart_category="tr_media", government="y", topic="أ")
+    donor = login("donor").get("/dashboard/").get_data(as_text=True)
+    assert 'data-value="1"' in donor
+    assert "See the records" not in donor and "/meetings/" not in donor
+    assert not any(_links(fig) for fig in _figures(donor).values())
+    leadership = login("leadership").get("/dashboard/?year=2024").get_data(as_text=True)
+    assert any(_links(fig) for fig in _figures(leadership).values())
+
+
+def test_drill_down_opens_exactly_the_records_behind_a_figure(world, login):
+    client = login("admin")
+    for day, category, track in (("2024-01-01", "tr_media", "track_1"),
+                                 ("2024-02-01", "tr_media", "track_2"),
+                                 ("2023-02-01", "tr_media", "track_1"),
+                                 ("2024-02-01", "intl", "track_1")):
+        add(client, "meetings", **tagged(world, track=track), date=day,
+            counterpart_category=category, government="y", topic=day)
+    page = client.get("/dashboard/", query_string={"year": "2024", "track": world["track_1"]})
+    figures = _figures(page.get_data(as_text=True))
+    bars = figures["counterparts"]["data"][0]
+    checked = 0
+    for value, url in zip(bars["x"], bars["customdata"], strict=True):
+        assert listed(client, url) == value, url
+        checked += 1
+    assert checked == 6 and bars["x"][2] == 1  # tr_media, 2024, track 1
+    value, url = _cards(page.get_data(as_text=True))["meetings.government"]
+    assert value == listed(client, url) == 2
+
+
+def test_charts_follow_the_reading_direction(world, login):
+    client = login("leadership")
+    client.post("/language/ar", data={"next": "/"})
+    arabic = _figures(client.get("/dashboard/").get_data(as_text=True))
+    client.post("/language/en", data={"next": "/"})
+    english = _figures(client.get("/dashboard/").get_data(as_text=True))
+    for name in ("counterparts", "activity", "trainings", "offices"):
+        assert arabic[name]["layout"]["xaxis"]["autorange"] == "reversed"
+        assert arabic[name]["layout"]["yaxis"]["side"] == "right"
+        assert "autorange" not in english[name]["layout"]["xaxis"]
+    assert arabic["outcomes"]["layout"]["hoverlabel"]["align"] == "right"
+    assert arabic["outcomes"]["layout"]["legend"]["xanchor"] == "right"
+
+
+def test_a_bad_filter_on_the_dashboard_says_why(login):
+    response = login("admin").get("/dashboard/?from=2024-05-01&to=2024-04-01")
+    assert response.status_code == 400
+    assert 'id="filter-error"' in response.get_data(as_text=True)
+
+
+# --- the annual report, from the demo data -----------------------------------------------------
+REPORT = {
+    "cases.total": 1700, "cases.by_outcome.not_legally_possible": 647,
+    "cases.by_outcome.directed_to_procedure": 316, "cases.by_outcome.directed_to_legal_action": 316,
+    "cases.by_outcome.out_of_scope": 131, "cases.under_follow_up": 13, "cases.mediations": 54,
+    "cases.mediations.immigration": 50, "cases.court_referrals": 8, "meetings.government": 71,
+    "meetings.by_counterpart.tr_government": 71, "meetings.by_counterpart.tr_ngo": 68,
+    "meetings.by_counterpart.tr_media": 43, "meetings.by_counterpart.sy_institution": 27,
+    "meetings.by_counterpart.sy_media": 32, "meetings.by_counterpart.intl": 16,
+    "meetings.comprehensive": 186, "videos.published": 65, "awareness_activities.total": 30,
+    "workshops.total": 19, "trainings.hours": 470, "trainings.participants": 850,
+    "trainings.trainers": 127, "partnerships.total": 52,
+}
+
+
+def test_demo_data_gives_the_reports_figures_everywhere(app):
+    with app.app_context():
+        from coalition.demo import load_demo
+
+        load_demo("demo password 1")
+    client = app.test_client()
+    assert client.post("/login", data={"username": "leadership",
+                                       "password": "demo password 1"}).status_code == 302
+    api = kpis(client)
+    assert {key: api[key] for key in REPORT} == REPORT
+    assert sum(api[f"meetings.by_counterpart.{c}"] for c in (
+        "tr_government", "tr_ngo", "tr_media", "sy_institution", "sy_media", "intl")) == 257
+    cli = app.test_cli_runner().invoke(args=["kpis", "--json"])
+    assert json.loads(cli.output)["kpis"] == api
+
+    page = client.get("/dashboard/").get_data(as_text=True)
+    cards = _cards(page)
+    assert {key: value for key, (value, _url) in cards.items()} == {
+        key: REPORT[key] for key, _sub in CARDS}
+    shares = re.findall(r'<td class="share"><bdi dir="ltr">([\d.]+)%</bdi>', page)
+    assert len(shares) == 5 and round(sum(map(float, shares)), 1) == 100.0
+    donut = _figures(page)["outcomes"]["data"][0]
+    assert sum(donut["values"]) == 1700 and donut["values"][-1] == 290
+    assert round(sum(float(text.rstrip("%")) for text in donut["text"]), 1) == 100.0
+    # every card that links to records opens a list of exactly that many
+    linked = {key: url for key, (_value, url) in cards.items() if url}
+    assert len(linked) >= 7
+    for key, url in linked.items():
+        assert listed(client, url) == REPORT[key], key
+
