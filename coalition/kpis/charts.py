@@ -31,18 +31,24 @@ def percentages(counts: Sequence[int], decimals: int = 1) -> list[float]:
     return [unit / 10**decimals for unit in units]
 
 
-def _layout(rtl: bool, height: int = 340, legend: bool = True, xaxis: dict | None = None,
-            yaxis: dict | None = None, **more) -> dict:
-    """Shared look: no heavy template, the app's font, and the reading direction."""
-    side = {"x": 1, "xanchor": "right"} if rtl else {"x": 0, "xanchor": "left"}
+def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
+            xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
+    """Shared look: no heavy template, the app's font, and the reading direction.
+
+    The legend (unless False or given) runs above the plot from where a line starts.
+    """
+    shown = legend is not False
+    if not isinstance(legend, dict):
+        legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02,
+                  **({"x": 1, "xanchor": "right"} if rtl else {"x": 0, "xanchor": "left"})}
     # in right-to-left pages categories (or bar lengths) run from the right, values on the right
     xaxis = {"automargin": True, **({"autorange": "reversed"} if rtl else {}), **(xaxis or {})}
     yaxis = {"automargin": True, "gridcolor": "#e5e5e5", "zeroline": False,
              **({"side": "right"} if rtl else {}), **(yaxis or {})}
     return {
-        "template": "none", "colorway": COLOURS, "height": height, "showlegend": legend,
+        "template": "none", "colorway": COLOURS, "height": height,
+        "showlegend": shown, "legend": legend,
         "font": {"family": FONT, "size": 13}, "margin": {"l": 48, "r": 48, "t": 36, "b": 48},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, **side},
         "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT}},
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "xaxis": xaxis, "yaxis": yaxis, **more,
@@ -59,7 +65,10 @@ def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
         text=[f"{share:.1f}%" for share in shares], textinfo="text",
         hovertemplate="%{label}<br>%{value} (%{text})<extra></extra>",
     )
-    return go.Figure(pie, _layout(rtl, height=380))
+    # the legend sits where the eye ends a line: on the left in Arabic, on the right otherwise
+    legend = {"orientation": "v", "yanchor": "middle", "y": 0.5,
+              **({"x": -0.05, "xanchor": "right"} if rtl else {"x": 1.05, "xanchor": "left"})}
+    return go.Figure(pie, _layout(rtl, height=340, legend=legend))
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
@@ -83,8 +92,18 @@ def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
 
 
 def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]], rtl: bool,
-            mode: str = "group") -> go.Figure:
-    """Bars per category, one series (name, values, urls) beside or above the other."""
+            mode: str = "group", across: bool = False) -> go.Figure:
+    """Bars per category, one series (name, values, urls) beside or above the other;
+    `across` lays the bars along the width, for long category names."""
+    if across:
+        bars = [go.Bar(name=name, y=list(categories), x=values, customdata=urls,
+                       orientation="h", hovertemplate="%{fullData.name}<br>%{y}: %{x}"
+                                                      "<extra></extra>")
+                for name, values, urls in series]
+        height = 110 + len(categories) * (12 * len(series) + 20)
+        return go.Figure(bars, _layout(rtl, height=height, barmode=mode, bargap=0.12,
+                                       xaxis={"gridcolor": "#e5e5e5"},
+                                       yaxis={"autorange": "reversed", "gridcolor": None}))
     return go.Figure([
         go.Bar(name=name, x=list(categories), y=values, customdata=urls,
                hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
@@ -94,26 +113,15 @@ def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]],
 
 def over_time(months: Sequence[str], views: Sequence[tuple[str, list[tuple[str, list, list]]]],
               rtl: bool) -> go.Figure:
-    """Stacked monthly bars by track, with a menu to show each kind of work or all of it."""
-    traces, owners = [], []
-    for number, (_label, series) in enumerate(views):
-        for name, values, urls in series:
-            traces.append(go.Bar(
-                name=name, x=list(months), y=values, customdata=urls, visible=number == 0,
-                hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>"))
-            owners.append(number)
-    menu = {
-        "type": "dropdown", "direction": "down", "showactive": True, "y": 1.2,
-        "yanchor": "bottom", **({"x": 0, "xanchor": "left"} if rtl else
-                                {"x": 1, "xanchor": "right"}),
-        "buttons": [{"label": label, "method": "restyle",
-                     "args": [{"visible": [owner == number for owner in owners]}]}
-                    for number, (label, _series) in enumerate(views)],
-    }
-    layout = _layout(rtl, height=420, barmode="stack", bargap=0.15, updatemenus=[menu],
-                     xaxis={"type": "category"})
-    layout["margin"]["t"] = 90
-    return go.Figure(traces, layout)
+    """Stacked monthly bars by track; each trace's `meta` says which view (kind) it belongs
+    to, and the page's selector shows one view at a time."""
+    traces = [
+        go.Bar(name=name, x=list(months), y=values, customdata=urls, visible=number == 0,
+               meta=number, hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
+        for number, (_label, series) in enumerate(views) for name, values, urls in series
+    ]
+    return go.Figure(traces, _layout(rtl, height=420, barmode="stack", bargap=0.15,
+                                     xaxis={"type": "category"}))
 
 
 def to_json(fig: go.Figure) -> Markup:

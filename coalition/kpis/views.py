@@ -12,7 +12,7 @@ from sqlalchemy import select
 from coalition import access
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.extensions import db
-from coalition.i18n import text_direction
+from coalition.i18n import language, text_direction
 from coalition.kpis import charts
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
@@ -35,6 +35,13 @@ def _named(model, order) -> list:
     """The offices, tracks or projects outside the trash."""
     return list(db.session.scalars(select(model).where(model.deleted_at.is_(None))
                                    .order_by(order, model.id)))
+
+
+def _name(record) -> str:
+    """An office's, track's or project's name in the interface language, short for charts."""
+    if language() != "ar" and record.name_en:
+        return record.name_en
+    return record.name_ar or record.name_en
 
 
 def _change(value: float, before: float | None) -> dict | None:
@@ -107,6 +114,7 @@ class DashboardView(BaseView):
         }
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
+            activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
             values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
             figures={name: charts.to_json(fig) for name, fig in figures.items()},
             ignored=self._ignored(filters), **context)
@@ -167,7 +175,7 @@ class DashboardView(BaseView):
                                               strict=True)))
                          if drill and track is not None and value else None) or ""
                         for m, value in zip(months, values, strict=True)]
-                result.append((str(track) if track else _("No track"), values, urls))
+                result.append((_name(track) if track else _("No track"), values, urls))
             return result
 
         views = [(_("All work"), series(ACTIVITY_KEYS, drill=False))]
@@ -198,13 +206,13 @@ class DashboardView(BaseView):
 
     @staticmethod
     def _offices(by_place: dict, offices: list, links: Links, rtl: bool):
-        """Each office's work side by side, one bar per kind of record."""
+        """For each kind of work, the offices side by side."""
         totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for (office, _track, _month), row in by_place.items():
             for key in OFFICE_KEYS:
                 totals[office][key] += row.get(key, 0)
         shown = [office for office in offices if any(totals.get(office.id, {}).values())]
-        series = [(str(BY_KEY[key].label), [totals[o.id][key] for o in shown],
-                   [links.url(key, office=o) or "" for o in shown]) for key in OFFICE_KEYS]
-        return charts.grouped([str(office) for office in shown], series, rtl)
-
+        series = [(_name(o), [totals[o.id][key] for key in OFFICE_KEYS],
+                   [links.url(key, office=o) or "" for key in OFFICE_KEYS]) for o in shown]
+        return charts.grouped([str(BY_KEY[key].label) for key in OFFICE_KEYS], series, rtl,
+                              across=True)

@@ -28,10 +28,24 @@
     });
   }
 
+  /* A selector shows one view of a chart: the traces whose meta is the chosen number. */
+  function connect(select) {
+    select.addEventListener("change", function () {
+      var chart = document.getElementById(select.getAttribute("data-chart"));
+      if (!chart || !chart.data) { return; }
+      var chosen = Number(select.value);
+      Plotly.restyle(chart, { visible: chart.data.map(function (trace) {
+        return trace.meta === chosen;
+      }) });
+    });
+  }
+
   function start() {
     if (typeof Plotly === "undefined") { return; }
     var charts = document.querySelectorAll(".chart[data-figure]");
     for (var i = 0; i < charts.length; i += 1) { draw(charts[i]); }
+    var selects = document.querySelectorAll("select.chart-view[data-chart]");
+    for (var j = 0; j < selects.length; j += 1) { connect(selects[j]); }
   }
 
   if (document.readyState === "loading") {
