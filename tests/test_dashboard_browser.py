@@ -50,6 +50,16 @@ def chromium():
         browser.close()
 
 
+def _click(page, bars: str) -> None:
+    """Point at the middle of the first drawn bar and click, as a user does."""
+    page.locator(bars).first.scroll_into_view_if_needed()
+    box = next(b for b in (page.locator(bars).nth(i).bounding_box()
+                           for i in range(page.locator(bars).count()))
+               if b and b["height"] > 2 and b["width"] > 2)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lang):
     context = chromium.new_context(locale=lang, viewport={"width": 1400, "height": 1000})
@@ -76,13 +86,16 @@ def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lan
     # the selector shows one kind of work at a time
     page.select_option("#activity-view", "1")
     shown = page.evaluate("""() => document.getElementById("chart-activity").data
-        .filter((trace) => trace.visible === true).map((trace) => trace.meta)""")
+        .filter((trace) => trace.visible === true).map((trace) => trace.meta.view)""")
     assert shown and set(shown) == {1}
+    _click(page, "#chart-activity .point path")
+    page.wait_for_url("**/meetings/?*", timeout=10000)
+    assert "+to+" in page.url or "%20to%20" in page.url
+    page.go_back()
+    page.wait_for_selector("#chart-counterparts .main-svg", timeout=15000)
 
     # a click on a bar opens the meetings behind it
-    bar = page.locator("#chart-counterparts .point path").first.bounding_box()
-    page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
-    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    _click(page, "#chart-counterparts .point path")
     page.wait_for_url("**/meetings/?*", timeout=10000)
     assert "71" in page.locator(".nav-link.active").inner_text()
 

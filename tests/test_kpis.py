@@ -98,6 +98,20 @@ def test_periods_and_the_period_before(app, args, start, end, before):
         assert (previous.start, previous.end) == before if before else previous is None
 
 
+def test_kpi_indexes_cover_every_column_the_kpis_read():
+    from coalition.kpis.indexes import KPI_INDEXES
+
+    covered = {index.table.name: {column.name for column in index.columns}
+               for index in KPI_INDEXES}
+    for kpi in KPIS:
+        table = kpi.model.__table__.name
+        if table not in covered:
+            continue
+        read = {kpi.date, kpi.until, kpi.total, "deleted_at", *(c.column for c in kpi.where),
+                *("office_id", "track_id", "project_id")} - {None}
+        assert {kpi.column(name).expression.name for name in read} <= covered[table], kpi.key
+
+
 # --- every KPI moves by exactly what is logged through the admin --------------------------------
 def test_each_kpi_moves_by_exactly_what_is_logged(world, login):
     client = login("admin")
@@ -391,6 +405,16 @@ def test_drill_down_opens_exactly_the_records_behind_a_figure(world, login):
     assert checked == 6 and bars["x"][2] == 1  # tr_media, 2024, track 1
     value, url = _cards(page.get_data(as_text=True))["meetings.government"]
     assert value == listed(client, url) == 2
+    # the monthly bars of the meetings view carry their month for their series' link
+    meetings = [trace for trace in figures["activity"]["data"] if trace["meta"]["view"] == 1]
+    opened = {}
+    for trace in meetings:
+        for month, value, period in zip(trace["x"], trace["y"], trace["customdata"],
+                                        strict=True):
+            if value:
+                url = trace["meta"]["link"].replace("__period__", period)
+                opened[month] = (value, listed(client, url))
+    assert opened == {"2024-01": (1, 1), "2024-02": (1, 1)}
 
 
 def test_charts_follow_the_reading_direction(world, login):

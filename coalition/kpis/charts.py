@@ -111,14 +111,20 @@ def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]],
     ], _layout(rtl, height=380, barmode=mode))
 
 
-def over_time(months: Sequence[str], views: Sequence[tuple[str, list[tuple[str, list, list]]]],
+def over_time(months: Sequence[str],
+              views: Sequence[tuple[str, list[tuple[str, list, list, str]]]],
               rtl: bool) -> go.Figure:
-    """Stacked monthly bars by track; each trace's `meta` says which view (kind) it belongs
-    to, and the page's selector shows one view at a time."""
+    """Stacked monthly bars by track, one set of traces per view (kind of work).
+
+    Each trace's `meta` holds its view's number, which the page's selector shows, and the
+    link template its bars fill in with the month in their `customdata`.
+    """
     traces = [
-        go.Bar(name=name, x=list(months), y=values, customdata=urls, visible=number == 0,
-               meta=number, hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
-        for number, (_label, series) in enumerate(views) for name, values, urls in series
+        go.Bar(name=name, x=list(months), y=values, customdata=periods, visible=number == 0,
+               meta={"view": number, "link": link},
+               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
+        for number, (_label, series) in enumerate(views)
+        for name, values, periods, link in series
     ]
     return go.Figure(traces, _layout(rtl, height=420, barmode="stack", bargap=0.15,
                                      xaxis={"type": "category"}))

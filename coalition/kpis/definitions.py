@@ -14,6 +14,7 @@ from coalition.activities.models import AwarenessActivity, Event, Training, Vide
 from coalition.cases.models import Case
 from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES
 from coalition.contacts.models import Contact
+from coalition.kpis import indexes  # noqa: F401  the tables' KPI indexes, for migrations
 from coalition.meetings.models import Meeting
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
@@ -124,6 +125,8 @@ CARDS: tuple[tuple[str, str | None], ...] = (
     ("workshops.total", None),
     ("partnerships.total", None),
 )
+
+CARD_KEYS = tuple(key for card in CARDS for key in card if key)
 
 #: the consultation outcomes, and the cases with none recorded, which together make cases.total
 OUTCOME_KEYS = (*(f"cases.by_outcome.{code}" for code in CONSULTATION_OUTCOMES.codes),

@@ -18,6 +18,9 @@ from coalition import access
 from coalition.kpis.definitions import ACTIVE, ALWAYS, BY_KEY, DATED, OPEN_AT_END, Cond, Kpi
 from coalition.kpis.filters import NAMED, Filters
 
+#: stands for a point's period in a link template; the page puts "YYYY-MM-DD+to+YYYY-MM-DD"
+PERIOD = "__period__"
+
 #: condition operator -> (Flask-Admin filter class, subclasses that mean something else)
 OPERATORS: dict[str, tuple[type, tuple[type, ...]]] = {
     "eq": (sqla.FilterEqual, ()),
@@ -75,8 +78,13 @@ class Links:
         self.allowed = access.has_feature(user, "drilldown")
         self.views = {getattr(v, "model", None): v for v in admin._views}
 
-    def url(self, key: str, where: Iterable[Cond] = (), **overrides) -> str | None:
-        """The admin list behind KPI `key`, narrowed by `where` and filter `overrides`."""
+    def url(self, key: str, where: Iterable[Cond] = (), template: bool = False,
+            **overrides) -> str | None:
+        """The admin list behind KPI `key`, narrowed by `where` and filter `overrides`.
+
+        A `template` has PERIOD where the dates go, so a chart with a bar per month carries
+        one link per series and each bar only its dates.
+        """
         kpi = BY_KEY[key]
         filters = replace(self.filters, **overrides) if overrides else self.filters
         view = self.views.get(kpi.model)
@@ -84,7 +92,11 @@ class Links:
         if not self.allowed or view is None or not access.can(
                 self.user, access.READ, kpi.model.kind, office):
             return None
-        needs = _period(kpi, filters.start, filters.end)
+        if template:
+            dated = kpi.period == DATED
+            needs = [(kpi.column(kpi.date), "between", PERIOD)] if dated else None
+        else:
+            needs = _period(kpi, filters.start, filters.end)
         if needs is None:
             return None
         needs += [(kpi.column(c.column), c.op, c.value) for c in (*kpi.where, *where)]

@@ -5,7 +5,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import String, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.extensions import db
 from coalition.kpis.definitions import (
@@ -64,9 +66,9 @@ def in_period(kpi: Kpi, start: date | None, end: date | None) -> list:
     return conditions
 
 
-def _aggregate(kpi: Kpi, start: date | None, end: date | None):
-    """count(*) or sum(total), FILTERed to the KPI's records in the period."""
-    conditions = [*(condition(kpi, c) for c in kpi.where), *in_period(kpi, start, end)]
+def _aggregate(kpi: Kpi, start: date | None, end: date | None, extra: Sequence = ()):
+    """count(*) or sum(total), FILTERed to the KPI's records in the period (and `extra`)."""
+    conditions = [*(condition(kpi, c) for c in kpi.where), *in_period(kpi, start, end), *extra]
     if kpi.total is None:
         value = func.count()
     else:
@@ -76,22 +78,29 @@ def _aggregate(kpi: Kpi, start: date | None, end: date | None):
     return value if kpi.total is None else func.coalesce(value, 0)
 
 
-def _scope(kpis: Sequence[Kpi], periods: Sequence[Filters]) -> list:
-    """The WHERE shared by a table's KPIs: no trash, the filters, the span of the periods."""
+def _dimensions(kpi: Kpi, filters: Filters) -> set[tuple[str, int]]:
+    """(column, id) of each office, track or project filter the KPI honours."""
+    return {(DIMENSIONS[name], filters.ids(name)) for name in kpi.dimensions
+            if filters.ids(name) is not None}
+
+
+def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[list]]:
+    """The WHERE shared by a table's KPIs under several filters (no trash, the filters they
+    share, the span of their periods), and what each filters adds in its FILTER clauses."""
     first = kpis[0]
     model = first.model
-    where = [model.deleted_at.is_(None)]
-    for name in first.dimensions:
-        if (record_id := periods[0].ids(name)) is not None:
-            where.append(getattr(model, DIMENSIONS[name]) == record_id)
+    wanted = [_dimensions(first, filters) for filters in asks]
+    shared = set.intersection(*wanted)
+    where = [model.deleted_at.is_(None), *(getattr(model, c) == v for c, v in sorted(shared))]
     # every dated, open-at-end and active record starts on or before the period's end
     if first.date and all(k.date == first.date and k.period != ALWAYS for k in kpis):
         when = first.column(first.date)
-        if all(p.end for p in periods):
-            where.append(when <= max(p.end for p in periods))
-        if all(k.period == DATED for k in kpis) and all(p.start for p in periods):
-            where.append(when >= min(p.start for p in periods))
-    return where
+        if all(f.end for f in asks):
+            where.append(when <= max(f.end for f in asks))
+        if all(k.period == DATED for k in kpis) and all(f.start for f in asks):
+            where.append(when >= min(f.start for f in asks))
+    extra = [[getattr(model, c) == v for c, v in sorted(own - shared)] for own in wanted]
+    return where, extra
 
 
 def _by_table(keys: Iterable[str] | None) -> dict[tuple, list[Kpi]]:
@@ -106,55 +115,93 @@ def number(value) -> Number:
     """A figure as JSON shows it best: a whole number when it is one."""
     if value is None:
         return 0
+    if type(value) is int:
+        return value
     if isinstance(value, Decimal | float):
         return int(value) if value == int(value) else round(float(value), 2)
     return int(value)
 
 
-def compute_periods(periods: Sequence[Filters],
-                    keys: Iterable[str] | None = None) -> list[dict[str, Number]]:
-    """The KPIs for each period (same office, track and project), one SELECT per table."""
-    results: list[dict[str, Number]] = [{} for _ in periods]
-    for kpis in _by_table(keys).values():
-        columns = [_aggregate(kpi, p.start, p.end) for p in periods for kpi in kpis]
-        row = db.session.execute(select(*columns).where(*_scope(kpis, periods))).one()
-        for i, value in enumerate(row):
-            results[i // len(kpis)][kpis[i % len(kpis)].key] = number(value)
-    order = list(BY_KEY) if keys is None else list(keys)
-    return [{key: result[key] for key in order} for result in results]
+def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]]) -> list[dict[str, Number]]:
+    """Several sets of KPIs (None: all), each under its own filters (another period, another
+    office…), with one SELECT per table: each figure is a FILTERed aggregate of it."""
+    wanted = [list(BY_KEY) if keys is None else list(keys) for _filters, keys in asks]
+    tables: dict[tuple, list[tuple[int, Kpi]]] = defaultdict(list)
+    for index, keys in enumerate(wanted):
+        for table, kpis in _by_table(keys).items():
+            tables[table] += [(index, kpi) for kpi in kpis]
+    results: list[dict[str, Number]] = [{} for _ in asks]
+    for asked in tables.values():
+        numbers = sorted({n for n, _kpi in asked})
+        where, extra = _scope([kpi for _n, kpi in asked], [asks[n][0] for n in numbers])
+        own = dict(zip(numbers, extra, strict=True))
+        columns = [_aggregate(kpi, asks[n][0].start, asks[n][0].end, own[n])
+                   for n, kpi in asked]
+        row = db.session.execute(select(*columns).where(*where)).one()
+        for (n, kpi), value in zip(asked, row, strict=True):
+            results[n][kpi.key] = number(value)
+    return [{key: result[key] for key in keys} for result, keys in zip(results, wanted,
+                                                                      strict=True)]
 
 
 def compute(filters: Filters, keys: Iterable[str] | None = None) -> dict[str, Number]:
     """The KPIs (all, or those named) under the filters."""
-    return compute_periods([filters], keys)[0]
+    return compute_many([(filters, keys)])[0]
 
 
 def _group_column(kpi: Kpi, name: str):
-    """The SQL a breakdown groups by: office, track, project, month (YYYYMM) or a column."""
-    if name == "month":
-        when = kpi.column(kpi.date)
-        return extract("year", when) * 100 + extract("month", when)
+    """The column a breakdown groups by: office, track, project or a column of the model."""
     return kpi.column(DIMENSIONS.get(name, name))
 
 
-def _group_value(name: str, value):
-    """A group's value as the charts use it (months as YYYY-MM)."""
-    if name == "month" and value is not None:
-        value = int(value)
-        return f"{value // 100:04d}-{value % 100:02d}"
-    return value
+class month_of(FunctionElement):
+    """YYYY-MM of a date, in SQL (SQLite keeps dates as YYYY-MM-DD text)."""
+
+    type = String()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+def _grouped(kpis: Sequence[Kpi], filters: Filters, by: Sequence[str]):
+    """The SELECT of a table's KPIs grouped by `by`.
+
+    By month, the records are first grouped by day (in the order of the KPI index, so
+    without sorting them) and the days then summed up by month.
+    """
+    others = [name for name in by if name != "month"]
+    columns = [_group_column(kpis[0], name).label(f"g_{name}") for name in others]
+    values = [_aggregate(kpi, filters.start, filters.end).label(f"v{i}")
+              for i, kpi in enumerate(kpis)]
+    where, _extra = _scope(kpis, [filters])
+    if "month" not in by:
+        return select(*columns, *values).where(*where).group_by(*columns)
+    day = kpis[0].column(kpis[0].date).label("g_day")
+    days = select(day, *columns, *values).where(*where).group_by(day, *columns).subquery()
+    groups = {name: days.c[f"g_{name}"] for name in others}
+    groups["month"] = month_of(days.c.g_day)
+    ordered = [groups[name] for name in by]
+    sums = [func.sum(days.c[f"v{i}"]) for i in range(len(kpis))]
+    return select(*ordered, *sums).group_by(*ordered)
 
 
 def breakdown(filters: Filters, keys: Iterable[str],
               by: Sequence[str]) -> dict[tuple, dict[str, Number]]:
-    """The KPIs grouped by `by` (e.g. office and month), one grouped SELECT per table."""
+    """The KPIs grouped by `by` (office, track, project, month or a column of the records),
+    one grouped SELECT per table."""
     result: dict[tuple, dict[str, Number]] = defaultdict(dict)
     for kpis in _by_table(keys).values():
-        groups = [_group_column(kpis[0], name) for name in by]
-        columns = [_aggregate(kpi, filters.start, filters.end) for kpi in kpis]
-        query = select(*groups, *columns).where(*_scope(kpis, [filters])).group_by(*groups)
-        for row in db.session.execute(query):
-            group = tuple(_group_value(n, v) for n, v in zip(by, row[:len(by)], strict=True))
+        for row in db.session.execute(_grouped(kpis, filters, by)):
+            group = tuple(row[:len(by)])
             for kpi, value in zip(kpis, row[len(by):], strict=True):
                 result[group][kpi.key] = number(value)
     return dict(result)

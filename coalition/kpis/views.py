@@ -1,6 +1,6 @@
 """The dashboard page: the report's ten figures, their change, and the charts behind them."""
 
-from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 from flask import abort, redirect, request, url_for
@@ -17,6 +17,7 @@ from coalition.kpis import charts
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
     BY_KEY,
+    CARD_KEYS,
     CARDS,
     COUNTERPART_KEYS,
     KPIS,
@@ -27,7 +28,7 @@ from coalition.kpis.definitions import (
 )
 from coalition.kpis.drilldown import Links
 from coalition.kpis.filters import FilterError, Filters
-from coalition.kpis.queries import breakdown, compute_periods, number
+from coalition.kpis.queries import breakdown, compute_many, number
 from coalition.offices.models import Office, Project, Track
 
 
@@ -96,21 +97,26 @@ class DashboardView(BaseView):
         rtl = text_direction() == "rtl"
         links = Links(self.admin, current_user, filters)
         previous = filters.previous()
-        periods = [filters, previous] if previous else [filters]
-        values, *before = compute_periods(periods)
-        cards = [self._card(key, sub, values, before[0] if before else None, links)
-                 for key, sub in CARDS]
-        by_place = breakdown(filters, OFFICE_KEYS, ("office", "track", "month"))
+        # one SELECT per table: every figure, the cards' figures of the period before, and
+        # each office's work when the figures are the coalition's
+        by_office = [] if filters.office else offices
+        asks = [(filters, None), *([(previous, CARD_KEYS)] if previous else []),
+                *((replace(filters, office=office), OFFICE_KEYS) for office in by_office)]
+        values, *others = compute_many(asks)
+        before = others.pop(0) if previous else None
+        per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
+                      if by_office else {filters.office.id: values})
+        cards = [self._card(key, sub, values, before, links) for key, sub in CARDS]
         figures = {
             "outcomes": self._outcomes(values, links, rtl),
             "counterparts": charts.horizontal_bars(
                 [str(label) for _code, label in COUNTERPART_CATEGORIES],
                 [values[key] for key in COUNTERPART_KEYS],
                 [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
-            "activity": self._activity(by_place, tracks, filters, links, rtl),
+            "activity": self._activity(tracks, filters, links, rtl),
             "trainings": self._trainings(filters, links, rtl),
             "partnerships": self._partnerships(filters, links, rtl),
-            "offices": self._offices(by_place, offices, links, rtl),
+            "offices": self._offices(offices, per_office, links, rtl),
         }
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
@@ -152,30 +158,29 @@ class DashboardView(BaseView):
                                [links.url(key) or "" for key in OUTCOME_KEYS], rtl)
 
     @staticmethod
-    def _activity(by_place: dict, tracks: list, filters: Filters, links: Links, rtl: bool):
-        """Records logged per month, stacked by track; a menu picks the kind of work."""
-        totals: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for (_office, track, month), row in by_place.items():
-            for key in ACTIVITY_KEYS:
-                totals[(month, track)][key] += row.get(key, 0)
+    def _activity(tracks: list, filters: Filters, links: Links, rtl: bool):
+        """Records logged per month, stacked by track; a selector picks the kind of work."""
+        totals = {(month, track): row for (track, month), row in
+                  breakdown(filters, ACTIVITY_KEYS, ("track", "month")).items()}
         found = sorted({month for month, _track in totals if month})
         months = _months(found[0], found[-1]) if found else []
         by_id = {track.id: track for track in tracks}
         track_ids = [t.id for t in tracks] + ([None] if any(t is None for _m, t in totals)
                                               else [])
 
-        def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list]]:
+        def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list, str]]:
             result = []
             for track_id in track_ids:
                 track = by_id.get(track_id)
                 values = [sum(totals.get((m, track_id), {}).get(k, 0) for k in keys)
                           for m in months]
-                urls = [(links.url(keys[0], track=track, unit=None,
-                                   **dict(zip(("start", "end"), _month_span(m, filters),
-                                              strict=True)))
-                         if drill and track is not None and value else None) or ""
-                        for m, value in zip(months, values, strict=True)]
-                result.append((_name(track) if track else _("No track"), values, urls))
+                link = (links.url(keys[0], template=True, track=track)
+                        if drill and track is not None else None) or ""
+                periods = ["+to+".join(d.isoformat() for d in _month_span(m, filters))
+                           if link and value else "" for m, value in zip(months, values,
+                                                                         strict=True)]
+                result.append((_name(track) if track else _("No track"), values, periods,
+                               link))
             return result
 
         views = [(_("All work"), series(ACTIVITY_KEYS, drill=False))]
@@ -205,14 +210,10 @@ class DashboardView(BaseView):
              for code in ORIGINS.codes], rtl)
 
     @staticmethod
-    def _offices(by_place: dict, offices: list, links: Links, rtl: bool):
+    def _offices(offices: list, totals: dict, links: Links, rtl: bool):
         """For each kind of work, the offices side by side."""
-        totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for (office, _track, _month), row in by_place.items():
-            for key in OFFICE_KEYS:
-                totals[office][key] += row.get(key, 0)
         shown = [office for office in offices if any(totals.get(office.id, {}).values())]
-        series = [(_name(o), [totals[o.id][key] for key in OFFICE_KEYS],
+        series = [(_name(o), [totals[o.id].get(key, 0) for key in OFFICE_KEYS],
                    [links.url(key, office=o) or "" for key in OFFICE_KEYS]) for o in shown]
         return charts.grouped([str(BY_KEY[key].label) for key in OFFICE_KEYS], series, rtl,
                               across=True)

@@ -5,10 +5,14 @@
 
   var config = { displaylogo: false, displayModeBar: false, responsive: true };
 
+  /* A point's link: its customdata, or its trace's link template filled with its period. */
   function linkOf(point) {
     var data = point.customdata;
+    var meta = point.data && point.data.meta;
     if (Array.isArray(data)) { data = data[0]; }
-    return typeof data === "string" && data.charAt(0) === "/" && data.charAt(1) !== "/" ? data : "";
+    if (typeof data !== "string" || !data) { return ""; }
+    if (meta && meta.link) { data = meta.link.replace("__period__", data); }
+    return data.charAt(0) === "/" && data.charAt(1) !== "/" ? data : "";
   }
 
   function draw(target) {
@@ -28,14 +32,14 @@
     });
   }
 
-  /* A selector shows one view of a chart: the traces whose meta is the chosen number. */
+  /* A selector shows one view of a chart: the traces whose meta.view is the chosen one. */
   function connect(select) {
     select.addEventListener("change", function () {
       var chart = document.getElementById(select.getAttribute("data-chart"));
       if (!chart || !chart.data) { return; }
       var chosen = Number(select.value);
       Plotly.restyle(chart, { visible: chart.data.map(function (trace) {
-        return trace.meta === chosen;
+        return Boolean(trace.meta) && trace.meta.view === chosen;
       }) });
     });
   }
