@@ -22,6 +22,8 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
         "*": {READ: ALL, WRITE: NONE},
         "users": {READ: NONE, WRITE: NONE},
         "personal": {READ: NONE, WRITE: NONE},
+        "audit": {READ: NONE, WRITE: NONE},
+        "trash": {READ: NONE, WRITE: NONE},
     },
     "coordinator": {
         "*": {READ: ALL, WRITE: OWN},
@@ -33,6 +35,8 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
         "tracks": {READ: ALL, WRITE: NONE},
         "projects": {READ: ALL, WRITE: NONE},
         "users": {READ: NONE, WRITE: NONE},
+        "audit": {READ: NONE, WRITE: NONE},
+        "trash": {READ: NONE, WRITE: NONE},
     },
     "donor": {"*": {READ: NONE, WRITE: NONE}},
 }

@@ -56,6 +56,7 @@ class RecordView(ModelView):
         "deleted_at",
     )
     column_details_exclude_list = ("deleted_at",)
+    details_template = "admin/record_details.html"
     # dates and numbers shown the locale's way; stored values stay ISO and locale-free
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
@@ -203,15 +204,42 @@ class RecordView(ModelView):
         if not access.can(current_user, access.WRITE, self.kind, model.office_scope):
             raise ValidationError(_("You may only save records of your own office."))
         sent = getattr(form, "record_version", None)
-        if not is_created and sent is not None and sent.data and int(sent.data) != model.version:
+        if not is_created and sent is not None and str(sent.data or "").isdigit() and int(
+                sent.data) != model.version:
             raise ValidationError(
                 _(
                     "Someone else saved this record (%(who)s, %(when)s) after you opened it. "
-                    "Your changes were not saved: reopen the record and apply them again.",
+                    "Your changes were not saved. Changed meanwhile: %(fields)s. Reopen the "
+                    "record and apply your changes again.",
                     who=model.updated_by or "—",
                     when=model.updated_at.strftime("%Y-%m-%d %H:%M"),
+                    fields=self.changed_since(model, int(sent.data)),
                 )
             )
+
+    def changed_since(self, model, version: int) -> str:
+        """The fields changed after `version`, with their new values, from the audit trail."""
+        from coalition.audit.admin import history_of
+
+        changed: dict = {}
+        with db.session.no_autoflush:  # the form's values are on the model, not to be saved
+            history = history_of(model)
+        for entry in history:
+            if (entry.record_version or 0) > version:
+                changed.update(entry.changed)
+        labels = self.column_labels or {}
+        return "; ".join(f"{labels.get(field, field)} → {new if new is not None else '—'}"
+                         for field, (_old, new) in changed.items()) or "—"
+
+    def render(self, template, **kwargs):
+        """Details pages show the record's history from the audit trail."""
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            from coalition.audit.admin import ACTIONS, changes_html, history_of
+
+            kwargs.update(history=history_of(model), audit_actions=ACTIONS,
+                          audit_changes=changes_html)
+        return super().render(template, **kwargs)
 
     def delete_model(self, model) -> bool:
         """Move the record to the trash instead of deleting it."""
@@ -245,6 +273,7 @@ def register_admin(app: Flask) -> Admin:
     """Create the admin and add every domain's screens to it."""
     from coalition.accounts.admin import register as register_accounts
     from coalition.activities.admin import register as register_activities
+    from coalition.audit.admin import register as register_audit
     from coalition.cases.admin import register as register_cases
     from coalition.contacts.admin import register as register_contacts
     from coalition.kpis import register as register_kpis
@@ -271,6 +300,7 @@ def register_admin(app: Flask) -> Admin:
         register_publications,
         register_offices,
         register_accounts,
+        register_audit,
     ):
         register(admin)
     return admin

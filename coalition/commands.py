@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 
 from coalition.choices import ROLES
 from coalition.extensions import db
+from coalition.maintenance import register_maintenance
 
 
 @click.command("init-db")
@@ -74,3 +75,4 @@ def register_commands(app: Flask) -> None:
     """Add the project's commands to `flask`."""
     for command in (init_db, create_user, demo):
         app.cli.add_command(command)
+    register_maintenance(app)

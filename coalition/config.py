@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from coalition.crypto import load_keys
+
 
 def _secret_key(instance_path: str) -> str:
     """Return SECRET_KEY from the environment, else one kept in the instance folder."""
@@ -28,6 +30,7 @@ def load_config(instance_path: str) -> dict:
             database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        "CASE_DATA_KEYS": load_keys(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "ar",

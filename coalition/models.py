@@ -2,6 +2,7 @@
 
 from coalition.accounts.models import User
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
+from coalition.audit.models import AuditEntry
 from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
 from coalition.meetings.models import Meeting
@@ -10,6 +11,6 @@ from coalition.partners.models import Partner
 from coalition.publications.models import AdvocacyIssue, Publication
 
 __all__ = [
-    "AdvocacyIssue", "AwarenessActivity", "Case", "CasePersonal", "Contact", "Event", "Meeting",
-    "Office", "Partner", "Project", "Publication", "Track", "Training", "User", "Video",
+    "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
+    "Event", "Meeting", "Office", "Partner", "Project", "Publication", "Track", "Training", "User", "Video",
 ]

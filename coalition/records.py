@@ -56,7 +56,7 @@ class Record(db.Model):
         return office.id if office is not None else getattr(self, "office_id", None)
 
 
-def _acting_user_id() -> int | None:
+def acting_user_id() -> int | None:
     """The signed-in user's id, or None outside a request (CLI, demo loader)."""
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.id
@@ -66,7 +66,7 @@ def _acting_user_id() -> int | None:
 @event.listens_for(Session, "before_flush")
 def stamp_records(session: Session, _context, _instances) -> None:
     """Record who changed each record and when, whatever view or command made the change."""
-    user_id = _acting_user_id()
+    user_id = acting_user_id()
     now = utcnow()
     for obj in session.new:
         if isinstance(obj, Record):

@@ -8,6 +8,7 @@ from wtforms.validators import Length
 
 from coalition import access
 from coalition.admin import RecordView, choice_filter
+from coalition.audit.models import log_view
 from coalition.cases.models import Case, CasePersonal
 from coalition.choices import (
     CASE_STATUSES,
@@ -137,6 +138,7 @@ class CaseView(RecordView):
         model = kwargs.get("model")
         if template == self.details_template and model is not None and model.personal:
             if self._may_see_personal(model.office_id):
+                log_view(model)  # every view of personal details is on record
                 kwargs["personal"] = [
                     (self.form_extra_fields[name].args[0], getattr(model.personal, column))
                     for name, column in PERSONAL_FIELDS.items()

@@ -3,9 +3,10 @@
 import datetime as dt
 import secrets
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.crypto import EncryptedText
 from coalition.records import OfficeWork, Record
 
 # no 0/O or 1/I, so a reference read out on the phone is not misheard
@@ -52,10 +53,10 @@ class CasePersonal(Record):
     kind = "personal"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
-    full_name: Mapped[str] = mapped_column(Text, default="")
-    phone: Mapped[str] = mapped_column(Text, default="")
-    id_number: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    full_name: Mapped[str] = mapped_column(EncryptedText, default="")
+    phone: Mapped[str] = mapped_column(EncryptedText, default="")
+    id_number: Mapped[str] = mapped_column(EncryptedText, default="")
+    notes: Mapped[str] = mapped_column(EncryptedText, default="")
 
     case = relationship("Case", back_populates="personal")
 

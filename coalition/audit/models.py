@@ -1,0 +1,119 @@
+"""Audit entries, written in the same transaction as the change they describe."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from sqlalchemy import String, Text, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from coalition.extensions import db
+from coalition.records import Record, acting_user_id, utcnow
+
+#: columns whose values never enter the log; a change is recorded as masked
+MASKED = {"full_name", "phone", "id_number", "notes", "password_hash", "session_token"}
+#: bookkeeping columns that every change touches
+SKIPPED = {"updated_at", "updated_by_id", "version", "created_at", "created_by_id", "match_key"}
+MASK = "•••"
+
+
+class AuditEntry(db.Model):
+    """One create, update, delete, restore or view of personal details. Never changed."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(20), index=True)
+    record_type: Mapped[str] = mapped_column(String(40), index=True)
+    record_id: Mapped[int] = mapped_column(index=True)
+    record_version: Mapped[int | None]
+    office_id: Mapped[int | None] = mapped_column(index=True)
+    #: JSON: {field: [old, new]}
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+
+    @property
+    def changed(self) -> dict:
+        """The changed fields as {field: [old, new]}."""
+        return json.loads(self.changes or "{}")
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _append_only(*_args) -> None:
+    raise PermissionError("The audit trail is append-only.")
+
+
+def _plain(value):
+    """A JSON-friendly form of a column value."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _changes(obj: Record, new: bool) -> dict:
+    """Each changed column's old and new value, personal values masked."""
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in SKIPPED or attr.key == "id":
+            continue
+        history = state.attrs[attr.key].history
+        if new:
+            value = getattr(obj, attr.key)
+            if value not in (None, ""):
+                changes[attr.key] = [None, MASK if attr.key in MASKED else _plain(value)]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            value = history.added[0] if history.added else None
+            if attr.key in MASKED:
+                changes[attr.key] = [MASK if old else None, MASK if value else None]
+            else:
+                changes[attr.key] = [_plain(old), _plain(value)]
+    return changes
+
+
+def _action(obj: Record, changes: dict, new: bool) -> str:
+    if new:
+        return "create"
+    if "deleted_at" in changes:
+        return "restore" if changes["deleted_at"][1] is None else "delete"
+    return "update"
+
+
+def entry_row(action: str, obj: Record, changes: dict) -> dict:
+    """The row of an audit entry about `obj`."""
+    return {
+        "at": utcnow(), "user_id": acting_user_id(), "action": action,
+        "record_type": obj.__tablename__, "record_id": obj.id, "record_version": obj.version,
+        "office_id": obj.office_scope, "changes": json.dumps(changes, ensure_ascii=False),
+    }
+
+
+@event.listens_for(Session, "after_flush")
+def audit_changes(session: Session, _context) -> None:
+    """Log every created and changed record, in the flush's own transaction."""
+    rows = []
+    for new, objects in ((True, session.new), (False, session.dirty)):
+        for obj in objects:
+            if not isinstance(obj, Record):
+                continue
+            changes = _changes(obj, new)
+            if changes or new:
+                rows.append(entry_row(_action(obj, changes, new), obj, changes))
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+def log_view(obj: Record, what: str = "view_personal") -> None:
+    """Log that someone saw a record's personal details."""
+    db.session.execute(AuditEntry.__table__.insert(), [entry_row(what, obj, {})])
+    db.session.commit()
+
+
+AuditEntry.user = db.relationship(
+    "User", primaryjoin="foreign(AuditEntry.user_id) == User.id", viewonly=True
+)

@@ -1,0 +1,90 @@
+"""Nothing is lost: every change is on record, deletions can be undone, no silent overwrite."""
+
+import json
+
+from sqlalchemy import select
+
+from coalition.extensions import db
+from coalition.models import AuditEntry, Case, Meeting
+from tests.test_records import office_forms
+
+
+def entries(record_type: str, record_id: int) -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).where(
+        AuditEntry.record_type == record_type, AuditEntry.record_id == record_id
+    ).order_by(AuditEntry.id)))
+
+
+def test_create_update_delete_and_restore_are_logged(app, world, login):
+    data = office_forms(world)["meetings"][1]
+    client = login("coordinator_a")
+    client.post("/meetings/new/", data=data)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    client.post(f"/meetings/edit/?id={meeting_id}",
+                data={**data, "topic": "موضوع جديد", "record_version": "1"})
+    client.post("/meetings/delete/", data={"id": str(meeting_id)})
+    admin = login("admin")
+    trash = admin.get("/trash/").get_data(as_text=True)
+    assert "موضوع جديد" in trash
+    assert admin.post(f"/trash/restore/meetings/{meeting_id}").status_code == 302
+    with app.app_context():
+        log = entries("meetings", meeting_id)
+        assert [e.action for e in log] == ["create", "update", "delete", "restore"]
+        assert log[1].changed["topic"] == ["لقاء مع جمعية تركية", "موضوع جديد"]
+        assert {e.user.username for e in log} == {"coord_a", "admin"}
+        assert db.session.get(Meeting, meeting_id).deleted_at is None
+    details = client.get(f"/meetings/details/?id={meeting_id}").get_data(as_text=True)
+    assert 'id="record-history"' in details and "موضوع جديد" in details
+
+
+def test_the_trail_and_the_trash_are_for_admins(world, login):
+    assert login("admin").get("/audit/").status_code == 200
+    for role in ("leadership", "coordinator_a", "donor"):
+        assert login(role).get("/audit/").status_code == 403
+        assert login(role).get("/trash/").status_code == 403
+        assert login(role).post("/trash/restore/meetings/1").status_code == 403
+
+
+def test_the_trail_is_append_only(app, world, login):
+    login("coordinator_a").post("/meetings/new/", data=office_forms(world)["meetings"][1])
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry))
+        entry.action = "forged"
+        try:
+            db.session.commit()
+            raise AssertionError("an audit entry was changed")
+        except PermissionError:
+            db.session.rollback()
+
+
+def test_personal_details_are_masked_in_the_trail_and_views_are_logged(app, world, login):
+    data = {**office_forms(world)["cases"][1], "personal_name": "سلمى الشامي",
+            "consent_given": "y", "consent_date": "2024-01-10", "consent_scope": "المتابعة"}
+    client = login("coordinator_a")
+    assert client.post("/cases/new/", data=data).status_code == 302
+    with app.app_context():
+        case = db.session.scalar(select(Case))
+    client.get(f"/cases/details/?id={case.id}")
+    with app.app_context():
+        everything = json.dumps([e.changes for e in db.session.scalars(select(AuditEntry))],
+                                ensure_ascii=False)
+        assert "سلمى" not in everything and "•••" in everything
+        personal = entries("cases", case.id)
+        assert personal[-1].action == "view_personal"
+
+
+def test_a_stale_save_says_what_changed_meanwhile(app, world, login):
+    data = office_forms(world)["meetings"][1]
+    first, second = login("coordinator_a"), login("coordinator_a")
+    first.post("/meetings/new/", data=data)
+    with app.app_context():
+        meeting_id = db.session.scalar(select(Meeting.id))
+    first.post(f"/meetings/edit/?id={meeting_id}",
+               data={**data, "city": "أنقرة", "record_version": "1"})
+    stale = second.post(f"/meetings/edit/?id={meeting_id}",
+                        data={**data, "topic": "تعديل متأخر", "record_version": "1"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 200 and "أنقرة" in page
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).topic == data["topic"]
