@@ -30,12 +30,12 @@ def init_db() -> None:
 def create_user(username: str, role: str, office_code: str | None, password: str,
                 display_name: str) -> None:
     """Add a user with a role (and an office for coordinators)."""
-    from coalition.accounts.admin import MIN_PASSWORD
     from coalition.accounts.models import User
+    from coalition.accounts.passwords import password_problem
     from coalition.offices.models import Office
 
-    if len(password) < MIN_PASSWORD:
-        raise click.UsageError(f"The password needs at least {MIN_PASSWORD} characters.")
+    if problem := password_problem(password):
+        raise click.UsageError(problem)
     office = None
     if office_code:
         office = db.session.execute(db.select(Office).where(

@@ -1,6 +1,6 @@
 """Languages: which one a request is served in, its direction, and bilingual names."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ LOCALE_COOKIE = "locale"
 def select_locale() -> str:
     """The user's saved choice, then the language cookie, then Accept-Language, then Arabic."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if request.cookies.get(LOCALE_COOKIE) in languages:

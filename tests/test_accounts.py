@@ -126,3 +126,26 @@ def test_idle_session_expires(app, login):
         session["seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
     response = client.get("/meetings/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_common_passwords_are_refused(login, ctx):
+    from coalition.accounts.passwords import common_passwords
+
+    common = sorted(common_passwords())[0]
+    response = login("admin").post("/users/new/", data={
+        "username": "x2", "role": "donor", "new_password": common, "active": "y"})
+    assert response.status_code == 200 and "x2" not in login("admin").get("/users/").get_data(
+        as_text=True)
+
+
+def test_deactivating_a_user_ends_their_sessions(app, world, login):
+    from coalition.extensions import db
+    from coalition.models import User
+
+    coordinator = login("coordinator_a")
+    assert coordinator.get("/meetings/").status_code == 200
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="coord_a").one()
+        user.active = False
+        db.session.commit()
+    assert coordinator.get("/meetings/").status_code == 302

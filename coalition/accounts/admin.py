@@ -6,10 +6,9 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional
 
 from coalition.accounts.models import User
+from coalition.accounts.passwords import password_problem
 from coalition.admin import RecordView, choice_filter
 from coalition.choices import ROLES
-
-MIN_PASSWORD = 12
 
 
 class UserView(RecordView):
@@ -43,9 +42,8 @@ class UserView(RecordView):
             form.office.errors = [*form.office.errors,
                                   _("A coordinator belongs to an office.")]
         password = form.new_password.data or ""
-        if password and len(password) < MIN_PASSWORD:
-            form.new_password.errors = [*form.new_password.errors,
-                                        _("At least %(n)d characters.", n=MIN_PASSWORD)]
+        if password and (problem := password_problem(password)):
+            form.new_password.errors = [*form.new_password.errors, problem]
         if not password and not form.record_version.data:
             form.new_password.errors = [*form.new_password.errors,
                                         _("A new user needs a password.")]

@@ -43,7 +43,8 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.deleted_at is not None or user.session_token != token:
+    if (user is None or user.deleted_at is not None or not user.active
+            or user.session_token != token):
         return None
     return user
 
