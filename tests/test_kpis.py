@@ -431,6 +431,32 @@ def test_charts_follow_the_reading_direction(world, login):
     assert arabic["outcomes"]["layout"]["legend"]["xanchor"] == "right"
 
 
+def test_cards_compare_with_the_period_before(world, login):
+    client = login("admin")
+    for day in ("2023-06-01", "2024-02-01", "2024-03-01", "2024-12-31"):
+        add(client, "meetings", **tagged(world), date=day, government="y",
+            counterpart_category="tr_government", topic=day)
+    page = client.get("/dashboard/?year=2024").get_data(as_text=True)
+    assert _cards(page)["meetings.government"][0] == 3
+    card = page.split('data-kpi="meetings.government"')[1].split("</section>")[0]
+    change = re.search(r'class="kpi-change[^"]*">\s*<bdi dir="ltr">([^<]+)</bdi>', card)
+    assert change.group(1).strip() == "+2 (+200%)"
+    assert "kpi-change" not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_coordinators_drill_down_only_into_records_they_may_read(world, login):
+    client = login("coordinator_a")
+    add(client, "cases", **tagged(world), opened_on="2024-01-10", problem_category="other",
+        mediation="none", court_referral="none", status="open")
+    own = _cards(client.get("/dashboard/").get_data(as_text=True))
+    value, url = own["cases.total"]
+    assert value == 1 and url.startswith("/cases/?") and listed(client, url) == 1
+    # the coalition's total, or another office's: figures yes, but no list of their cases
+    for office in ("all", world["office_b"]):
+        cards = _cards(client.get(f"/dashboard/?office={office}").get_data(as_text=True))
+        assert cards["cases.total"][1] is None and cards["meetings.government"][1]
+
+
 def test_a_bad_filter_on_the_dashboard_says_why(login):
     response = login("admin").get("/dashboard/?from=2024-05-01&to=2024-04-01")
     assert response.status_code == 400

@@ -66,9 +66,9 @@ def _months(first: str, last: str) -> list[str]:
 
 def _month_span(month: str, filters: Filters) -> tuple[date, date]:
     """A month's first and last day, within the period filtered on."""
-    year, number = map(int, month.split("-"))
-    first = date(year, number, 1)
-    last = (date(year + number // 12, number % 12 + 1, 1)) - timedelta(days=1)
+    year, month_number = map(int, month.split("-"))
+    first = date(year, month_number, 1)
+    last = date(year + month_number // 12, month_number % 12 + 1, 1) - timedelta(days=1)
     return max(first, filters.start or first), min(last, filters.end or last)
 
 
@@ -89,7 +89,7 @@ class DashboardView(BaseView):
         tracks = _named(Track, Track.number)
         projects = _named(Project, Project.code)
         context = {"offices": offices, "tracks": tracks, "projects": projects,
-                   "args": request.args, "years": range(date.today().year, 2014, -1)}
+                   "args": request.args, "years": range(date.today().year, 2010, -1)}
         try:
             filters = Filters.parse(request.args, default_office=current_user.office_id)
         except FilterError as error:
