@@ -126,6 +126,15 @@ class RecordView(ModelView):
         access.require(self.can_delete)
         return super().delete_view()
 
+    # In-list editing and Flask-Admin's own export are not used (exports are ours): no route.
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        abort(404)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        abort(404)
+
     def may_write(self, model) -> bool:
         """True if the signed-in user may change this record (used by list templates)."""
         return access.can(current_user, access.WRITE, self.kind, model.office_scope)

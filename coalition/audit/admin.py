@@ -69,6 +69,31 @@ class AuditView(ModelView):
     def inaccessible_callback(self, name, **kwargs):
         access.require(False)
 
+    # append-only: the routes Flask-Admin adds for changes answer 403, not a redirect
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        abort(403)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        abort(403)
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self):
+        abort(403)
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        abort(403)
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        abort(403)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        abort(404)
+
 
 class TrashView(BaseView):
     """What was deleted, newest first, with a restore button (admins)."""
