@@ -21,15 +21,13 @@ def kpis(start: str | None, end: str | None, office: str | None, track: str | No
          project: str | None, as_json: bool) -> None:
     """Print every KPI, computed from the records, under the filters given."""
     args = {"from": start, "to": end, "office": office, "track": track, "project": project}
-    # messages and labels are translated per request; the command answers in English
-    with current_app.test_request_context(headers={"Accept-Language": "en"}):
-        try:
-            filters = Filters.parse({k: v for k, v in args.items() if v})
-        except FilterError as error:
-            raise click.UsageError(str(error)) from None
-        values = compute(filters)
-        if as_json:
-            click.echo(current_app.json.dumps({"filters": filters.as_dict(), "kpis": values}))
-            return
-        for key, value in values.items():
-            click.echo(f"{key:45} {value:>10}  {BY_KEY[key].label}")
+    try:
+        filters = Filters.parse({k: v for k, v in args.items() if v})
+    except FilterError as error:  # in the default language, as every command speaks
+        raise click.UsageError(str(error)) from None
+    values = compute(filters)
+    if as_json:
+        click.echo(current_app.json.dumps({"filters": filters.as_dict(), "kpis": values}))
+        return
+    for key, value in values.items():
+        click.echo(f"{key:45} {value:>10}  {BY_KEY[key].label}")
