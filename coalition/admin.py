@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.form import BaseForm
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model import typefmt
@@ -14,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
@@ -260,6 +261,9 @@ class RecordView(ModelView):
         if isinstance(exc, IntegrityError):
             flash(_("This record conflicts with one that already exists."), "error")
             return True
+        if isinstance(exc, DataError):  # e.g. a number beyond what the column holds
+            flash(_("A value is out of range or not valid for its field."), "error")
+            return True
         if isinstance(exc, StaleDataError):
             flash(_("Someone else saved this record meanwhile. Reopen it and try again."), "error")
             return True
@@ -285,6 +289,8 @@ def register_admin(app: Flask) -> Admin:
     from coalition.audit.admin import register as register_audit
     from coalition.cases.admin import register as register_cases
     from coalition.contacts.admin import register as register_contacts
+    from coalition.exports import register as register_exports
+    from coalition.imports import register as register_imports
     from coalition.kpis import register as register_kpis
     from coalition.meetings.admin import register as register_meetings
     from coalition.offices.admin import register as register_offices
@@ -307,9 +313,11 @@ def register_admin(app: Flask) -> Admin:
         register_partners,
         register_contacts,
         register_publications,
+        register_imports,
         register_offices,
         register_accounts,
         register_audit,
+        register_exports,
     ):
         register(admin)
     return admin
@@ -323,7 +331,14 @@ def choice_filter(column, label, choices: Choices):
     return FilterEqual(column, label, options=lambda: [(c, str(lab)) for c, lab in choices])
 
 
-def ajax_ref(*fields: str) -> dict:
-    """An ajax look-up over `fields` that leaves the trash out."""
-    return {"fields": fields, "filters": ["deleted_at IS NULL"], "page_size": 20,
-            "placeholder": _l("Type to search…"), "minimum_input_length": 1}
+class _Lookup(QueryAjaxModelLoader):
+    """An ajax look-up that leaves the trash out and ignores ids that are not numbers."""
+
+    def get_one(self, pk):
+        return super().get_one(pk) if str(pk).isdigit() and len(str(pk)) < 10 else None
+
+
+def ajax_ref(name: str, model, *fields: str) -> QueryAjaxModelLoader:
+    """An ajax look-up of `model` records over `fields`."""
+    return _Lookup(name, db.session, model, fields=fields, filters=["deleted_at IS NULL"],
+                   page_size=20, placeholder=_l("Type to search…"), minimum_input_length=1)

@@ -12,5 +12,6 @@ from coalition.publications.models import AdvocacyIssue, Publication
 
 __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
-    "Event", "Meeting", "Office", "Partner", "Project", "Publication", "Track", "Training", "User", "Video",
+    "Event", "Meeting", "Office", "Partner", "Project", "Publication", "Track", "Training",
+    "User", "Video",
 ]

@@ -2,7 +2,7 @@
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 
 #: only this origin; inline script only for Flask-Admin's own nonce'd snippets; no eval
 CSP = (
@@ -22,6 +22,13 @@ def csp_nonce() -> str:
 
 def register_security(app: Flask) -> None:
     """Add the security headers to every response."""
+
+    @app.before_request
+    def refuse_nul_bytes():
+        # no text field holds NUL; PostgreSQL refuses it, so refuse it at the door
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def security_headers(response):

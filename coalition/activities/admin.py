@@ -6,6 +6,7 @@ from wtforms.validators import URL, NumberRange, Optional
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
 from coalition.admin import RecordView, ajax_ref, choice_filter
 from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
+from coalition.partners.models import Partner
 
 NOT_NEGATIVE = {"validators": [NumberRange(min=0, message=_l("Must be zero or more."))]}
 A_LINK = {"validators": [Optional(), URL(message=_l("Enter a full link, e.g. https://…"))]}
@@ -90,7 +91,7 @@ class AwarenessActivityView(RecordView):
     form_columns = ("title", "date", "office", "track", "project", "place", "online",
                     "attendees", "partners", "topic")
     form_args = {"attendees": NOT_NEGATIVE}
-    form_ajax_refs = {"partners": ajax_ref("name_ar", "name_latin")}
+    form_ajax_refs = {"partners": ajax_ref("partners", Partner, "name_ar", "name_latin")}
     column_labels = PLACE_LABELS
 
 
@@ -108,7 +109,7 @@ class EventView(RecordView):
     form_columns = ("title", "event_kind", "date", "office", "track", "project", "place",
                     "online", "attendees", "partners", "topic")
     form_args = {"attendees": NOT_NEGATIVE}
-    form_ajax_refs = {"partners": ajax_ref("name_ar", "name_latin")}
+    form_ajax_refs = {"partners": ajax_ref("partners", Partner, "name_ar", "name_latin")}
     column_labels = {**PLACE_LABELS, "event_kind": _l("Kind")}
 
 

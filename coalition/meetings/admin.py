@@ -6,7 +6,9 @@ from wtforms.validators import Length
 
 from coalition.admin import RecordView, ajax_ref, choice_filter
 from coalition.choices import COUNTERPART_CATEGORIES
+from coalition.contacts.models import Contact
 from coalition.meetings.models import Meeting
+from coalition.partners.models import Partner
 
 
 class MeetingView(RecordView):
@@ -29,8 +31,8 @@ class MeetingView(RecordView):
     form_columns = ("date", "office", "track", "project", "counterpart_category", "government",
                     "comprehensive", "partners", "contacts", "counterpart_level", "city", "topic",
                     "outcome", "follow_up")
-    form_ajax_refs = {"partners": ajax_ref("name_ar", "name_latin"),
-                      "contacts": ajax_ref("name", "organisation")}
+    form_ajax_refs = {"partners": ajax_ref("partners", Partner, "name_ar", "name_latin"),
+                      "contacts": ajax_ref("contacts", Contact, "name", "organisation")}
     form_args = {"topic": {"validators": [Length(max=500)]}}
     column_labels = {
         "date": _l("Date"),
