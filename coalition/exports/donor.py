@@ -1,0 +1,263 @@
+"""The donor workbook: a cover, the dashboard's figures with charts, and the period's work.
+
+Every figure comes from the KPI definitions (`compute_many`, as the API and the dashboard),
+and each record sheet lists exactly the records behind a figure. Cases appear only as
+figures, and a case breakdown (every `cases.*` figure but the total of cases) between 1 and
+N-1 is written as "<N", since so small a count can point at the people behind it. The
+total of cases stays as it is: it says how much work was done, not what happened to whom.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, DoughnutChart, Reference
+from openpyxl.chart.label import DataLabelList
+
+from coalition.exports.cells import BOLD, RIGHT, TITLE_FONT, Sheet, width_of, yes_no
+from coalition.exports.sheets import (
+    CHOICE,
+    PARTNERS,
+    PLAIN,
+    SHEETS,
+    YES_NO,
+    RecordSheet,
+    Rows,
+    name_of,
+    names,
+)
+from coalition.i18n import LANGUAGE_NAMES, language, text_direction
+from coalition.kpis.charts import percentages
+from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
+from coalition.kpis.filters import Filters
+from coalition.kpis.queries import compute_many
+from coalition.records import utcnow
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the figures that describe what happened in cases, shown as "<N" when small
+SUPPRESSED = frozenset(key for key in BY_KEY if key.startswith("cases.") and key != "cases.total")
+DATE_FORMAT, STAMP_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+
+
+def suppress_below() -> int:
+    """The threshold of small-count suppression (DONOR_SUPPRESS_BELOW; 0 turns it off)."""
+    return int(current_app.config.get("DONOR_SUPPRESS_BELOW", 5))
+
+
+def shown(key: str, value: float, below: int) -> float | str:
+    """A figure as the workbook shows it: a small case breakdown as "<N"."""
+    if key in SUPPRESSED and 0 < value < below:
+        return f"<{below}"
+    return value
+
+
+@dataclass
+class DonorWorkbook:
+    """One donor workbook: the filters, who asks, and how small a case figure may be."""
+
+    filters: Filters
+    generated_by: str
+    below: int = 5
+    #: openpyxl's write-only mode streams rows to disk; off only to compare (benchmark)
+    write_only: bool = True
+    generated_at: datetime = field(default_factory=utcnow)
+    #: (sheet, what it holds, rows) of every sheet after the cover, for its contents
+    contents: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def save(self, out: str | IO[bytes]) -> None:
+        """Build the workbook and write it to a path or a binary file."""
+        workbook = Workbook(write_only=self.write_only)
+        if not self.write_only:
+            workbook.remove(workbook.active)
+        rtl = text_direction() == "rtl"
+        cover = Sheet(workbook, _("About this workbook"), rtl=rtl)
+        summary = Sheet(workbook, _("Summary"), rtl=rtl)
+        previous = self.filters.previous()
+        values, *others = compute_many([(self.filters, None),
+                                        *([(previous, None)] if previous else [])])
+        before = others[0] if others else None
+        self._summary(summary, values, before)
+        self.contents.append((summary.title, _("Every figure of the dashboard, with the "
+                                               "period before, and charts."), len(KPIS)))
+        known = names()
+        for spec in SHEETS:
+            sheet = Sheet(workbook, str(spec.title), rtl=rtl)
+            rows = self._records(sheet, spec, known)
+            self.contents.append((sheet.title, str(spec.about), rows))
+        self._cover(cover, previous)
+        workbook.save(out)
+
+    # --- the summary --------------------------------------------------------------------
+    def _figure(self, sheet: Sheet, key: str, value: float | None) -> Any:
+        """A figure's cell: a number with its format, or "<N" aligned like one."""
+        if value is None:
+            return None
+        value = shown(key, value, self.below)
+        if isinstance(value, str):
+            return sheet.cell(value, align=RIGHT)
+        return sheet.cell(value, number_format="#,##0" if value == int(value) else "#,##0.0")
+
+    def _summary(self, sheet: Sheet, values: dict, before: dict | None) -> None:
+        """Every KPI beside the period before, the outcomes with shares, and two charts."""
+        labels = [str(kpi.label) for kpi in KPIS]
+        sheet.widths([width_of([*labels, _("Legal consultation outcomes")]), 16, 16,
+                      width_of([kpi.key for kpi in KPIS])])
+        sheet.freeze(2)
+        top = sheet.header([_("Figure"), _("This period"), _("Previous period"),
+                            _("Key in the API")])
+        for kpi, label in zip(KPIS, labels, strict=True):
+            sheet.append_cells([sheet.cell(label), self._figure(sheet, kpi.key, values[kpi.key]),
+                                self._figure(sheet, kpi.key, before[kpi.key] if before
+                                             else None), sheet.cell(kpi.key)])
+        sheet.autofilter(top, 4)
+
+        sheet.blank()
+        heading = sheet.header([_("Legal consultation outcomes"), _("Cases"), _("Share")])
+        counts = [values[key] for key in OUTCOME_KEYS]
+        for key, count, share in zip(OUTCOME_KEYS, counts, percentages(counts), strict=True):
+            hidden = isinstance(shown(key, count, self.below), str)
+            sheet.append_cells([sheet.cell(str(BY_KEY[key].label)),
+                                self._figure(sheet, key, count),
+                                None if hidden else sheet.cell(share / 100,
+                                                               number_format="0.0%")])
+        last = sheet.append_cells([sheet.cell(_("Total"), font=BOLD),
+                                   self._figure(sheet, "cases.total", values["cases.total"]),
+                                   sheet.cell(1 if values["cases.total"] else 0,
+                                              number_format="0.0%")])
+        outcomes = DoughnutChart()
+        outcomes.title = _("Legal consultation outcomes")
+        outcomes.add_data(Reference(sheet.ws, min_col=2, min_row=heading, max_row=last - 1),
+                          titles_from_data=True)
+        outcomes.set_categories(Reference(sheet.ws, min_col=1, min_row=heading + 1,
+                                          max_row=last - 1))
+        outcomes.dataLabels = DataLabelList(showPercent=True)
+        outcomes.width, outcomes.height = 16, 9
+        sheet.ws.add_chart(outcomes, "F2")
+
+        sheet.blank()
+        heading = sheet.header([_("Meetings by counterpart category"), _("Meetings")])
+        for key in COUNTERPART_KEYS:
+            last = sheet.append_cells([sheet.cell(str(BY_KEY[key].label)),
+                                       self._figure(sheet, key, values[key])])
+        meetings = BarChart()
+        meetings.type, meetings.title, meetings.legend = "bar", _("Meetings by counterpart "
+                                                                  "category"), None
+        meetings.add_data(Reference(sheet.ws, min_col=2, min_row=heading, max_row=last),
+                          titles_from_data=True)
+        meetings.set_categories(Reference(sheet.ws, min_col=1, min_row=heading + 1,
+                                          max_row=last))
+        meetings.y_axis.majorGridlines = None
+        meetings.x_axis.scaling.orientation = "maxMin"  # the first category on top
+        meetings.width, meetings.height = 16, 9
+        sheet.ws.add_chart(meetings, "F21")
+
+    # --- the record sheets --------------------------------------------------------------
+    def _records(self, sheet: Sheet, spec: RecordSheet, known: dict) -> int:
+        """Write the records behind a sheet's KPIs; return how many there were."""
+        rows = Rows(spec, self.filters)
+        shows = [_converter(column, known) for column in spec.columns]
+        sheet.widths(_widths(rows, spec, known))
+        sheet.freeze(2)
+        top = sheet.header([column.label for column in spec.columns])
+        partners = [i for i, column in enumerate(spec.columns) if column.show == PARTNERS]
+        count = 0
+        for batch in rows.batches():
+            linked = rows.partners(batch)
+            for row in batch:
+                values = [show(value) for show, value in zip(shows, row[3:], strict=True)]
+                for i in partners:
+                    values[i] = linked.get((row.source, row.id))
+                sheet.append(values)
+            count += len(batch)
+        sheet.autofilter(top, len(spec.columns))
+        return count
+
+    # --- the cover ----------------------------------------------------------------------
+    def _cover(self, sheet: Sheet, previous: Filters | None) -> None:
+        """What the workbook covers, when and by whom it was made, and its contents."""
+        filters = self.filters
+        sheet.widths([30, 62, 14])
+        name = current_app.config.get("COALITION_NAME") or _("Coalition")
+        sheet.append_cells([sheet.cell(f"{name} — {_('Donor workbook')}", font=TITLE_FONT)])
+        sheet.blank()
+
+        def line(label: str, *values: Any, number_format: str | None = None) -> None:
+            sheet.append_cells([sheet.cell(label, font=BOLD), *(
+                sheet.cell(v, number_format=number_format if isinstance(v, date) else None)
+                for v in values)])
+
+        line(_("From"), filters.start or _("Any"), number_format=DATE_FORMAT)
+        line(_("To"), filters.end or _("Any"), number_format=DATE_FORMAT)
+        if previous is not None:
+            line(_("Previous period"), previous.start, previous.end, number_format=DATE_FORMAT)
+        line(_("Office"), name_of(filters.office) if filters.office
+             else _("All offices (coalition total)"))
+        line(_("Track"), name_of(filters.track) if filters.track else _("All"))
+        line(_("Project"), name_of(filters.project) if filters.project else _("All"))
+        line(_("Generated at (UTC)"), self.generated_at.replace(microsecond=0),
+             number_format=STAMP_FORMAT)
+        line(_("Generated by"), self.generated_by)
+        line(_("Language"), LANGUAGE_NAMES.get(language(), language()))
+        sheet.blank()
+        if self.below > 1:
+            sheet.append([_("Case figures other than the total of cases that are between 1 "
+                            "and %(top)d are shown as “<%(below)d”, so that no one can be "
+                            "recognised from a small number.", top=self.below - 1,
+                            below=self.below)])
+        sheet.append([_("Cases appear only as figures: no name, phone, identity number, note "
+                        "or case reference is in this workbook.")])
+        asked = [name for name in ("office", "track", "project") if getattr(filters, name)]
+        ignored = [str(kpi.label) for kpi in KPIS
+                   if any(name not in kpi.dimensions for name in asked)]
+        if ignored:
+            sheet.append([_("These figures have no office, track or project of their own, so "
+                            "that filter does not narrow them:") + " " + _(", ").join(ignored)])
+        sheet.blank()
+        sheet.header([_("Sheet"), _("What it holds"), _("Rows")])
+        for title, about, rows in self.contents:
+            sheet.append_cells([sheet.cell(title, link=f"'{title}'!A1"), sheet.cell(about),
+                                sheet.cell(rows)])
+
+
+def _converter(column, known: dict) -> Callable[[Any], Any]:
+    """How a stored value of the column is written: a label, yes or no, a name, as is."""
+    if column.show == CHOICE:
+        labels = {code: str(label) for code, label in column.choices}
+        return lambda code: labels.get(code, code)
+    if column.show == YES_NO:
+        answers = {True: yes_no(True), False: yes_no(False)}
+        return lambda value: answers.get(value)
+    if column.show in known:
+        by_id = known[column.show]
+        return lambda record_id: by_id.get(record_id)
+    return lambda value: value
+
+
+def _widths(rows: Rows, spec: RecordSheet, known: dict) -> list[float]:
+    """Column widths that fit the headings (over two lines) and the longest value."""
+    longest = rows.longest()
+    widths = []
+    for number, column in enumerate(spec.columns):
+        heading = str(column.label)
+        # a long heading wraps over two lines rather than widen the column
+        room = max(len(heading) // 2 + 2, max((len(w) for w in heading.split()), default=0))
+        if column.show == CHOICE:
+            data = max(len(str(label)) for _code, label in column.choices)
+        elif column.show == YES_NO:
+            data = max(len(yes_no(True)), len(yes_no(False)))
+        elif column.show in known:
+            data = max((len(name) for name in known[column.show].values()), default=0)
+        elif column.show == PARTNERS:
+            data = 40
+        elif rows.is_date(number):
+            data = 10
+        elif column.show == PLAIN and number in longest:
+            data = longest[number]
+        else:
+            data = 8
+        widths.append(width_of(["x" * room, "x" * data]))
+    return widths

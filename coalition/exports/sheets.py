@@ -1,0 +1,244 @@
+"""The donor workbook's record sheets: one per kind of work, donor-safe columns only.
+
+A sheet lists exactly the records a KPI counts under the same filters (the conditions come
+from the KPI definitions), so its rows add up to the figure on the Summary sheet. Free-text
+notes, outcomes and follow-ups, contacts and the people met are never among the columns;
+coded values show their labels.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, DateTime, String, Text, func, literal, select, union_all
+
+from coalition.choices import (
+    COUNTERPART_CATEGORIES,
+    EVENT_KINDS,
+    ORIGINS,
+    PARTNERSHIP_STATUSES,
+    PLATFORMS,
+    PUBLICATION_KINDS,
+    SECTORS,
+    TRAINING_KINDS,
+    VIDEO_KINDS,
+    Choices,
+)
+from coalition.extensions import db
+from coalition.i18n import language
+from coalition.kpis.definitions import BY_KEY, DIMENSIONS, Kpi
+from coalition.kpis.filters import Filters
+from coalition.kpis.queries import condition, in_period
+from coalition.offices.models import Office, Project, Track
+from coalition.partners.models import Partner
+
+#: rows fetched from the database at a time
+BATCH = 2_000
+#: an awareness activity shares the events' sheet, as a kind of its own
+ACTIVITY_KINDS = Choices(("awareness_activity", _l("Awareness activity")), *EVENT_KINDS)
+#: how a column's stored value is shown
+PLAIN, CHOICE, YES_NO, OFFICE, TRACK, PROJECT, PARTNERS = (
+    "plain", "choice", "yes_no", "office", "track", "project", "partners")
+NAMED = {OFFICE: Office, TRACK: Track, PROJECT: Project}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a record sheet: a model attribute, its heading and how its value shows."""
+
+    attribute: str
+    label: Any
+    show: str = PLAIN
+    choices: Choices | None = None
+    #: the code written for records whose model has no such attribute
+    fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordSheet:
+    """A sheet of the records behind one or more KPIs, in date order."""
+
+    title: Any
+    about: Any
+    kpis: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+
+#: the office, track and project of an office's work
+WORK = (Column("office_id", _l("Office"), OFFICE), Column("track_id", _l("Track"), TRACK),
+        Column("project_id", _l("Project"), PROJECT))
+
+
+SHEETS: tuple[RecordSheet, ...] = (
+    RecordSheet(
+        _l("Meetings"), _l("Meetings held in the period, by counterpart category."),
+        ("meetings.total",),
+        (Column("date", _l("Date")), *WORK,
+         Column("counterpart_category", _l("Counterpart category"), CHOICE,
+                COUNTERPART_CATEGORIES),
+         Column("government", _l("Official government meeting"), YES_NO),
+         Column("comprehensive", _l("Within-track (comprehensive) meeting"), YES_NO),
+         Column("topic", _l("Topic")),
+         Column("counterpart_level", _l("Counterpart level")),
+         Column("partners", _l("Counterpart organisations"), PARTNERS),
+         Column("city", _l("City"))),
+    ),
+    RecordSheet(
+        _l("Workshops and trainings"),
+        _l("Workshops, trainings and courses that started in the period."),
+        ("trainings.total",),
+        (Column("start_date", _l("Start date")), Column("end_date", _l("End date")),
+         Column("title", _l("Title")),
+         Column("training_kind", _l("Kind"), CHOICE, TRAINING_KINDS), *WORK,
+         Column("hours", _l("Hours")), Column("participants", _l("Participants")),
+         Column("trainers", _l("Trainers")), Column("place", _l("Place")),
+         Column("online", _l("Online"), YES_NO)),
+    ),
+    RecordSheet(
+        _l("Awareness videos"), _l("Videos published in the period, of every kind."),
+        ("videos.total",),
+        (Column("published_on", _l("Publish date")), Column("title", _l("Title")),
+         Column("video_kind", _l("Kind"), CHOICE, VIDEO_KINDS), *WORK,
+         Column("platform", _l("Platform"), CHOICE, PLATFORMS),
+         Column("views", _l("Views")), Column("link", _l("Link"))),
+    ),
+    RecordSheet(
+        _l("Awareness activities and events"),
+        _l("Awareness activities and events held in the period."),
+        ("awareness_activities.total", "events.total"),
+        (Column("date", _l("Date")),
+         Column("event_kind", _l("Kind"), CHOICE, ACTIVITY_KINDS, fallback="awareness_activity"),
+         Column("title", _l("Title")), *WORK,
+         Column("place", _l("Place")), Column("online", _l("Online"), YES_NO),
+         Column("attendees", _l("Attendees")),
+         Column("partners", _l("Co-organising partners"), PARTNERS)),
+    ),
+    RecordSheet(
+        _l("Partnerships"), _l("Partnerships active at some time in the period."),
+        ("partnerships.total",),
+        (Column("name_ar", _l("Name (Arabic)")), Column("name_latin", _l("Name (Latin)")),
+         Column("origin", _l("Origin"), CHOICE, ORIGINS),
+         Column("sector", _l("Sector"), CHOICE, SECTORS),
+         Column("partnership_status", _l("Partnership status"), CHOICE, PARTNERSHIP_STATUSES),
+         Column("partnership_start", _l("Partnership start")),
+         Column("partnership_end", _l("Partnership end")),
+         Column("written_agreement", _l("Written agreement"), YES_NO),
+         Column("office_id", _l("Office"), OFFICE)),
+    ),
+    RecordSheet(
+        _l("Publications"), _l("Reports, policy papers, guides and studies of the period."),
+        ("publications.total",),
+        (Column("date", _l("Date")), Column("title", _l("Title")),
+         Column("publication_kind", _l("Kind"), CHOICE, PUBLICATION_KINDS), *WORK,
+         Column("word_count", _l("Word count")), Column("link", _l("Link"))),
+    ),
+)
+
+
+def behind(kpi: Kpi, filters: Filters) -> list:
+    """The SQL conditions that pick the records a KPI counts under the filters."""
+    model = kpi.model
+    return [model.deleted_at.is_(None), *(condition(kpi, c) for c in kpi.where),
+            *in_period(kpi, filters.start, filters.end),
+            *(getattr(model, DIMENSIONS[name]) == filters.ids(name) for name in kpi.dimensions
+              if filters.ids(name) is not None)]
+
+
+def pick_name(arabic: str | None, latin: str | None) -> str:
+    """The Arabic or the Latin form of a name, whichever fits the export's language."""
+    return (latin if language() != "ar" and latin else arabic or latin) or ""
+
+
+def name_of(record) -> str:
+    """An office's, track's, project's or partner's name in the export's language."""
+    return pick_name(record.name_ar, getattr(record, "name_en", None)
+                     or getattr(record, "name_latin", None))
+
+
+def names() -> dict[str, dict[int, str]]:
+    """Every office, track and project by id (those in the trash too: records keep them)."""
+    return {show: {record.id: name_of(record) for record in db.session.scalars(select(model))}
+            for show, model in NAMED.items()}
+
+
+class Rows:
+    """The rows of one record sheet under the filters, streamed from the database."""
+
+    def __init__(self, sheet: RecordSheet, filters: Filters) -> None:
+        self.sheet, self.filters = sheet, filters
+        self.kpis = [BY_KEY[key] for key in sheet.kpis]
+
+    def _column(self, kpi: Kpi, column: Column):
+        """The SQL of one column for one KPI's model (a constant where it has none)."""
+        if column.show == PARTNERS:
+            return literal(None)
+        attribute = getattr(kpi.model, column.attribute, None)
+        return attribute if attribute is not None else literal(column.fallback)
+
+    def statement(self):
+        """Every row, in date order: (source, id, date, *columns)."""
+        parts = [
+            select(literal(number).label("source"), kpi.model.id.label("id"),
+                   kpi.column(kpi.date).label("day"),
+                   *(self._column(kpi, c).label(f"c{i}") for i, c in
+                     enumerate(self.sheet.columns)))
+            .where(*behind(kpi, self.filters))
+            for number, kpi in enumerate(self.kpis)
+        ]
+        if len(parts) == 1:
+            model = self.kpis[0].model
+            return parts[0].order_by(self.kpis[0].column(self.kpis[0].date), model.id)
+        union = union_all(*parts).subquery()
+        return select(union).order_by(union.c.day, union.c.source, union.c.id)
+
+    def batches(self) -> Iterator[Sequence]:
+        """The rows, a batch at a time, read from the database as they are written."""
+        result = db.session.execute(self.statement(), execution_options={"yield_per": BATCH})
+        yield from result.partitions()
+
+    def longest(self) -> dict[int, int]:
+        """The length of the longest text in each text column, by column number."""
+        found: dict[int, int] = defaultdict(int)
+        for kpi in self.kpis:
+            texts = {i: getattr(kpi.model, c.attribute) for i, c in
+                     enumerate(self.sheet.columns) if c.show == PLAIN
+                     and hasattr(kpi.model, c.attribute)
+                     and isinstance(getattr(kpi.model, c.attribute).type, String | Text)}
+            if not texts:
+                continue
+            row = db.session.execute(
+                select(*(func.max(func.length(column)) for column in texts.values()))
+                .where(*behind(kpi, self.filters))).one()
+            for i, length in zip(texts, row, strict=True):
+                found[i] = max(found[i], length or 0)
+        return found
+
+    def is_date(self, number: int) -> bool:
+        """True if the column holds dates."""
+        column = self.sheet.columns[number]
+        attribute = getattr(self.kpis[0].model, column.attribute, None)
+        return attribute is not None and isinstance(attribute.type, Date | DateTime)
+
+    def partners(self, batch: Sequence) -> dict[tuple[int, int], str]:
+        """The partners of a batch's records, by (source, id): their names, joined."""
+        if not any(c.show == PARTNERS for c in self.sheet.columns):
+            return {}
+        found: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for number, kpi in enumerate(self.kpis):
+            ids = [row.id for row in batch if row.source == number]
+            relation = getattr(kpi.model, "partners", None)
+            if not ids or relation is None:
+                continue
+            link = relation.property.secondary
+            owner = next(c for c in link.c if c.references(kpi.model.__table__.c.id))
+            partner = next(c for c in link.c if c.references(Partner.__table__.c.id))
+            rows = db.session.execute(
+                select(owner, Partner.name_ar, Partner.name_latin)
+                .join(Partner, Partner.id == partner)
+                .where(owner.in_(ids), Partner.deleted_at.is_(None))
+                .order_by(owner, Partner.name_ar))
+            for owner_id, name_ar, name_latin in rows:
+                found[(number, owner_id)].append(pick_name(name_ar, name_latin))
+        return {key: "; ".join(names) for key, names in found.items()}
