@@ -177,14 +177,23 @@ class RecordView(ModelView):
             if request.method == "GET" and form.office.data is None:
                 form.office.data = current_user.office
 
+    @staticmethod
+    def _blank_choices(form) -> None:
+        """Show an empty choice as a dash (WTForms 3.3 would show its value, "__None")."""
+        for field in form:
+            if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", "x"):
+                field.blank_text = "—"
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
         self._limit_office_choices(form)
+        self._blank_choices(form)
         return form
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         self._limit_office_choices(form)
+        self._blank_choices(form)
         if request.method == "GET" and obj is not None:
             form.record_version.data = obj.version
         return form
