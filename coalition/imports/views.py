@@ -1,0 +1,91 @@
+"""The import page: download the template, upload a workbook, read the report."""
+
+from io import BytesIO
+
+from flask import abort, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField
+
+from coalition import access
+from coalition.extensions import db
+from coalition.imports.importer import Actor, import_workbook
+from coalition.imports.sheets import SHEETS
+from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template
+from coalition.imports.workbook import max_bytes, too_large_message
+from coalition.offices.models import Office, Project, Track
+
+#: rows of the report shown on the page; the counts always cover every row
+SHOWN_ROWS = 1000
+
+
+class ImportForm(FlaskForm):
+    """A workbook to import, the office to import into (admins), and the dry-run switch."""
+
+    workbook = FileField(_l("Workbook (.xlsx)"),
+                         validators=[FileRequired(_l("Choose a workbook to import."))])
+    office = SelectField(_l("Import into"), choices=[], validate_choice=False)
+    dry_run = BooleanField(_l("Check only (dry run): write nothing"))
+
+
+def _named(model, order) -> list:
+    return list(db.session.scalars(select(model).where(model.deleted_at.is_(None))
+                                   .order_by(order)))
+
+
+class ImportView(BaseView):
+    """Bring the offices' spreadsheets in: checked in full first, written all or nothing."""
+
+    def is_accessible(self) -> bool:
+        return any(access.can(current_user, access.WRITE, sheet.kind, any_office=True)
+                   for sheet in SHEETS)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path))
+        abort(403)
+
+    def _own_office(self) -> Office | None:
+        """A coordinator's office: the only one they may import into."""
+        if access.scope(current_user, access.WRITE, "meetings") == access.OWN:
+            return current_user.office
+        return None
+
+    def _offices(self) -> list[Office]:
+        """The offices the user may import into."""
+        own = self._own_office()
+        return [own] if own is not None else _named(Office, Office.name_ar)
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = ImportForm()
+        own = self._own_office()
+        offices = self._offices()
+        form.office.choices = ([(str(own.id), str(own))] if own is not None else
+                               [("", _l("The office named in each row")),
+                                *((str(o.id), str(o)) for o in offices)])
+        report = None
+        if form.validate_on_submit():
+            office = own
+            if own is None and form.office.data:
+                office = next((o for o in offices if str(o.id) == form.office.data), None)
+            data = form.workbook.data.stream.read(max_bytes() + 1)
+            if len(data) > max_bytes():
+                form.workbook.errors = [too_large_message(max_bytes())]
+            else:
+                report = import_workbook(data, actor=Actor(current_user), office=office,
+                                         dry_run=form.dry_run.data)
+        return self.render("imports/index.html", form=form, report=report,
+                           shown_rows=SHOWN_ROWS, sheets=SHEETS)
+
+    @expose("/template")
+    def template(self):
+        """The template workbook, with labels in the user's language."""
+        data = build_template(self._offices(), _named(Track, Track.number),
+                              _named(Project, Project.code))
+        return send_file(BytesIO(data), mimetype=CONTENT_TYPE, as_attachment=True,
+                         download_name=FILE_NAME)

