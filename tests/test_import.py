@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from coalition.extensions import db
 from coalition.models import (
+    AuditEntry,
     AwarenessActivity,
     Case,
     Contact,
@@ -261,6 +262,13 @@ def test_a_filled_template_is_imported_and_moves_the_kpis(app, world, login):
         assert (paper.publication_kind, paper.word_count) == ("policy_paper", 1300)
         cases = db.session.query(Case).order_by(Case.opened_on).all()
         assert len(cases) == 3 and len({c.reference for c in cases}) == 3
+        # each new record has its "create" entry in the audit trail, by the importing user
+        created = db.session.query(AuditEntry).filter_by(action="create",
+                                                         record_type="meetings").all()
+        assert sorted(e.record_id for e in created) == sorted(m.id for m in meetings.values())
+        assert {e.user.username for e in created} == {"coord_a"}
+        topics = {e.changed["topic"][1] for e in created}
+        assert topics == set(meetings)
         assert all(c.office_id == world["office_a"] and c.personal is None for c in cases)
         assert cases[2].status == "closed" and cases[2].referral_result == "positive"
 
@@ -449,6 +457,7 @@ def test_an_admin_imports_into_any_office(app, world, login):
     fill(book, "meetings", {})
     book["meetings"].delete_rows(4)
     assert written(upload(client, as_bytes(book), office=str(world["office_b"])))
+    assert not written(upload(client, as_bytes(book), office="999999"))  # no such office
     with app.app_context():
         assert db.session.query(Meeting).filter_by(topic="أ").one().office_id == world[
             "office_b"]
@@ -500,6 +509,22 @@ def test_files_that_are_not_xlsx_get_a_clear_message(app, world, login):
         page = response.get_data(as_text=True)
         assert "not an Excel workbook (.xlsx)" in page or "Choose a workbook" in page, name
         assert not written(response)
+
+
+def test_a_damaged_workbook_gets_a_clear_message(app, world, login):
+    client = english(login("coordinator_a"))
+    data = as_bytes(office_workbook(client))
+    source, broken = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = content[: len(content) // 2]  # cut off half-way
+            target.writestr(item, content)
+    response = upload(client, broken.getvalue())
+    assert response.status_code == 200 and not written(response)
+    assert "could not be read" in response.get_data(as_text=True)
+    assert record_counts(app) == dict.fromkeys(record_counts(app), 0)
 
 
 def test_a_file_over_the_size_limit_is_refused(app, world, login, monkeypatch):
@@ -602,10 +627,13 @@ def test_the_cli_with_errors_exits_non_zero_and_writes_nothing(app, world, login
     assert result.exit_code != 0
     assert "meetings!A6 (date): Not a date" in result.output
     assert record_counts(app) == dict.fromkeys(record_counts(app), 0)
-    # a coordinator's rights apply on the command line too
+    # a coordinator's rights apply on the command line too: office B's coordinator may not
+    # import office A's meetings, and rows without an office go to their own office
     result = app.test_cli_runner().invoke(args=["import", str(path), "--user", "coord_b",
-                                                "--dry-run"])
+                                                "--dry-run", "--lang", "en"])
     assert result.exit_code != 0
+    assert "meetings!B3 (office): Only records of" in result.output
+    assert "trainings!" not in result.output
 
 
 def test_the_cli_writes_the_template(app, world, tmp_path):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coalition.accounts.models import User
 from coalition.extensions import db
-from coalition.imports.importer import Actor, Report, import_workbook
+from coalition.imports.importer import Actor, Report, import_workbook, own_office_only
 from coalition.imports.template import build_template
 from coalition.imports.values import named_index
 from coalition.imports.workbook import max_bytes
@@ -99,6 +99,8 @@ def import_command(path: Path, dry_run: bool, office_ref: str | None, username: 
             if office_id is None:
                 raise click.UsageError(f"No office with code or name {office_ref!r}.")
             office = db.session.get(Office, office_id)
+        elif own_office_only(user):
+            office = user.office
         report = import_workbook(data, actor=Actor(user), office=office, dry_run=dry_run)
         _print(report, verbose)
     if not report.ok:

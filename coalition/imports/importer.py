@@ -118,6 +118,12 @@ class Actor:
         return self.user is None or access.can(self.user, access.WRITE, kind, any_office=True)
 
 
+def own_office_only(user) -> bool:
+    """True for a user who may write office work of their own office only (coordinators)."""
+    kind = next(sheet.kind for sheet in SHEETS if sheet.office_work)
+    return user is not None and access.scope(user, access.WRITE, kind) == access.OWN
+
+
 def import_workbook(data: bytes, *, actor: Actor, office: Office | None = None,
                     dry_run: bool = False) -> Report:
     """Check a workbook and, if every row is right and this is no dry run, write it."""

@@ -4,6 +4,7 @@ from io import BytesIO
 
 from flask import abort, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,7 +14,7 @@ from wtforms import BooleanField, SelectField
 
 from coalition import access
 from coalition.extensions import db
-from coalition.imports.importer import Actor, import_workbook
+from coalition.imports.importer import Actor, import_workbook, own_office_only
 from coalition.imports.sheets import SHEETS
 from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template
 from coalition.imports.workbook import max_bytes, too_large_message
@@ -28,6 +29,7 @@ class ImportForm(FlaskForm):
 
     workbook = FileField(_l("Workbook (.xlsx)"),
                          validators=[FileRequired(_l("Choose a workbook to import."))])
+    # checked by the view: a coordinator's browser may send nothing for their one office
     office = SelectField(_l("Import into"), choices=[], validate_choice=False)
     dry_run = BooleanField(_l("Check only (dry run): write nothing"))
 
@@ -49,30 +51,30 @@ class ImportView(BaseView):
             return redirect(url_for("accounts.login", next=request.full_path))
         abort(403)
 
-    def _own_office(self) -> Office | None:
-        """A coordinator's office: the only one they may import into."""
-        if access.scope(current_user, access.WRITE, "meetings") == access.OWN:
-            return current_user.office
-        return None
-
-    def _offices(self) -> list[Office]:
-        """The offices the user may import into."""
-        own = self._own_office()
-        return [own] if own is not None else _named(Office, Office.name_ar)
+    @staticmethod
+    def _offices() -> list[Office]:
+        """The offices the user may import into: a coordinator's own, or every office."""
+        if own_office_only(current_user):
+            return [current_user.office] if current_user.office else []
+        return _named(Office, Office.name_ar)
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
         form = ImportForm()
-        own = self._own_office()
         offices = self._offices()
-        form.office.choices = ([(str(own.id), str(own))] if own is not None else
-                               [("", _l("The office named in each row")),
-                                *((str(o.id), str(o)) for o in offices)])
+        own_only = own_office_only(current_user)
+        form.office.choices = [*([] if own_only else [("", _l("The office named in each row"))]),
+                               *((str(o.id), str(o)) for o in offices)]
         report = None
         if form.validate_on_submit():
-            office = own
-            if own is None and form.office.data:
-                office = next((o for o in offices if str(o.id) == form.office.data), None)
+            office = next((o for o in offices if str(o.id) == form.office.data), None)
+            if own_only:
+                office = current_user.office
+            elif form.office.data and office is None:
+                form.office.errors = [*form.office.errors,
+                                      _("A value is out of range or not valid for its field.")]
+                return self.render("imports/index.html", form=form, report=None,
+                                   shown_rows=SHOWN_ROWS, sheets=SHEETS)
             data = form.workbook.data.stream.read(max_bytes() + 1)
             if len(data) > max_bytes():
                 form.workbook.errors = [too_large_message(max_bytes())]

@@ -14,9 +14,20 @@ from openpyxl import load_workbook
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: an xlsx is a zip: refuse one that unpacks to more than this many times the size limit
-MAX_UNPACK_RATIO = 20
+MAX_UNPACK_RATIO = 30
 #: a formula element in a worksheet's XML (<f>, <f t="shared" …/>, <x:f>)
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
+    """True if a worksheet's XML holds a formula; read in pieces, never whole."""
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(1 << 20):
+            if _FORMULA.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 class WorkbookError(ValueError):
@@ -63,9 +74,8 @@ class Book:
         damaged = _("The workbook could not be read; it may be damaged. Open it in Excel, save "
                     "it again and try again.")
         try:
-            has_formulas = any(
-                _FORMULA.search(archive.read(name)) for name in names
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+            has_formulas = any(_has_formula(archive, name) for name in names
+                               if name.startswith("xl/worksheets/") and name.endswith(".xml"))
             # data_only: a formula's saved result is read, the formula itself never is
             with _quiet():
                 self.values = load_workbook(BytesIO(data), read_only=True, data_only=True)
