@@ -333,11 +333,17 @@ def register_admin(app: Flask) -> Admin:
 
 
 
-def choice_filter(column, label, choices: Choices):
-    """A list filter that offers a coded column's labels."""
-    from flask_admin.contrib.sqla.filters import FilterEqual
+def choice_filters(column, label, choices: Choices) -> tuple:
+    """List filters on a coded column: equals, not equal, one of, empty; labels offered."""
+    from flask_admin.contrib.sqla import filters
 
-    return FilterEqual(column, label, options=lambda: [(c, str(lab)) for c, lab in choices])
+    def options():
+        return [(code, str(text)) for code, text in choices]
+
+    return (filters.FilterEqual(column, label, options=options),
+            filters.FilterNotEqual(column, label, options=options),
+            filters.FilterInList(column, label, options=options),
+            filters.FilterEmpty(column, label))
 
 
 class _Lookup(QueryAjaxModelLoader):

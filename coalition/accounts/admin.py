@@ -7,7 +7,7 @@ from wtforms.validators import Length, Optional
 
 from coalition.accounts.models import User
 from coalition.accounts.passwords import password_problem
-from coalition.admin import RecordView, choice_filter
+from coalition.admin import RecordView, choice_filters
 from coalition.choices import ROLES
 
 
@@ -17,7 +17,7 @@ class UserView(RecordView):
     column_list = ("username", "display_name", "role", "office", "active", "locale")
     column_searchable_list = ("username", "display_name", "email")
     column_sortable_list = ("username", "display_name", "role", "active")
-    column_filters = (choice_filter(User.role, _l("Role"), ROLES), "office", "active")
+    column_filters = (*choice_filters(User.role, _l("Role"), ROLES), "office", "active")
     column_default_sort = ("username", False)
     column_choices = {"role": ROLES.form()}
     form_choices = {"role": ROLES.form(),

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import URL, NumberRange, Optional
 
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
-from coalition.admin import RecordView, ajax_ref, choice_filter
+from coalition.admin import RecordView, ajax_ref, choice_filters
 from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
 from coalition.partners.models import Partner
 
@@ -31,7 +31,7 @@ class TrainingView(RecordView):
     column_sortable_list = ("start_date", "title", "training_kind", "hours", "participants",
                             "trainers", ("office", "office.name_ar"))
     column_filters = ("start_date", "office", "track", "project",
-                      choice_filter(Training.training_kind, _l("Kind"), TRAINING_KINDS), "online")
+                      *choice_filters(Training.training_kind, _l("Kind"), TRAINING_KINDS), "online")
     column_default_sort = ("start_date", True)
     column_choices = {"training_kind": TRAINING_KINDS.form()}
     form_choices = {"training_kind": TRAINING_KINDS.form()}
@@ -62,8 +62,8 @@ class VideoView(RecordView):
     column_searchable_list = ("title", "link")
     column_sortable_list = ("published_on", "title", "video_kind", "platform", "views")
     column_filters = ("published_on", "office", "track", "project",
-                      choice_filter(Video.video_kind, _l("Kind"), VIDEO_KINDS),
-                      choice_filter(Video.platform, _l("Platform"), PLATFORMS))
+                      *choice_filters(Video.video_kind, _l("Kind"), VIDEO_KINDS),
+                      *choice_filters(Video.platform, _l("Platform"), PLATFORMS))
     column_default_sort = ("published_on", True)
     column_choices = {"video_kind": VIDEO_KINDS.form(), "platform": PLATFORMS.form()}
     form_choices = column_choices
@@ -102,7 +102,7 @@ class EventView(RecordView):
     column_searchable_list = ("title", "place", "topic")
     column_sortable_list = ("date", "title", "event_kind", "attendees")
     column_filters = ("date", "office", "track", "project",
-                      choice_filter(Event.event_kind, _l("Kind"), EVENT_KINDS), "online")
+                      *choice_filters(Event.event_kind, _l("Kind"), EVENT_KINDS), "online")
     column_default_sort = ("date", True)
     column_choices = {"event_kind": EVENT_KINDS.form()}
     form_choices = column_choices

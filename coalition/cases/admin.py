@@ -7,7 +7,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from coalition import access
-from coalition.admin import RecordView, choice_filter
+from coalition.admin import RecordView, choice_filters
 from coalition.audit.models import log_view
 from coalition.cases.models import Case, CasePersonal
 from coalition.choices import (
@@ -38,12 +38,12 @@ class CaseView(RecordView):
                             "consultation_outcome", ("office", "office.name_ar"))
     column_filters = (
         "opened_on", "closed_on", "office", "track", "project",
-        choice_filter(Case.problem_category, _l("Problem category"), PROBLEM_CATEGORIES),
-        choice_filter(Case.consultation_outcome, _l("Consultation outcome"),
+        *choice_filters(Case.problem_category, _l("Problem category"), PROBLEM_CATEGORIES),
+        *choice_filters(Case.consultation_outcome, _l("Consultation outcome"),
                       CONSULTATION_OUTCOMES),
-        choice_filter(Case.mediation, _l("Mediation"), MEDIATIONS),
-        choice_filter(Case.court_referral, _l("Court referral"), COURT_REFERRALS),
-        choice_filter(Case.status, _l("Status"), CASE_STATUSES),
+        *choice_filters(Case.mediation, _l("Mediation"), MEDIATIONS),
+        *choice_filters(Case.court_referral, _l("Court referral"), COURT_REFERRALS),
+        *choice_filters(Case.status, _l("Status"), CASE_STATUSES),
     )
     column_default_sort = ("opened_on", True)
     column_choices = {

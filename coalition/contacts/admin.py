@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Email, Optional
 
-from coalition.admin import RecordView, choice_filter
+from coalition.admin import RecordView, choice_filters
 from coalition.choices import CONTACT_CATEGORIES, CONTACT_KINDS
 from coalition.contacts.models import Contact
 from coalition.extensions import db
@@ -19,8 +19,8 @@ class ContactView(RecordView):
     column_list = ("name", "kind_code", "organisation", "title", "category", "city", "country")
     column_searchable_list = ("name", "organisation", "title", "city", "email", "phone")
     column_sortable_list = ("name", "organisation", "category", "city", "country")
-    column_filters = (choice_filter(Contact.kind_code, _l("Person or entity"), CONTACT_KINDS),
-                      choice_filter(Contact.category, _l("Category"), CONTACT_CATEGORIES),
+    column_filters = (*choice_filters(Contact.kind_code, _l("Person or entity"), CONTACT_KINDS),
+                      *choice_filters(Contact.category, _l("Category"), CONTACT_CATEGORIES),
                       "city", "country")
     column_default_sort = ("name", False)
     column_choices = {"kind_code": CONTACT_KINDS.form(), "category": CONTACT_CATEGORIES.form()}

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length
 
-from coalition.admin import RecordView, ajax_ref, choice_filter
+from coalition.admin import RecordView, ajax_ref, choice_filters
 from coalition.choices import COUNTERPART_CATEGORIES
 from coalition.contacts.models import Contact
 from coalition.meetings.models import Meeting
@@ -21,7 +21,7 @@ class MeetingView(RecordView):
                             "counterpart_category", "government", "comprehensive", "city")
     column_filters = (
         "date", "office", "track", "project",
-        choice_filter(Meeting.counterpart_category, _l("Counterpart category"),
+        *choice_filters(Meeting.counterpart_category, _l("Counterpart category"),
                       COUNTERPART_CATEGORIES),
         "government", "comprehensive", "city",
     )

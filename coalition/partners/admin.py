@@ -3,7 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from coalition.admin import RecordView, choice_filter
+from coalition.admin import RecordView, choice_filters
 from coalition.choices import ORIGINS, PARTNERSHIP_STATUSES, SECTORS
 from coalition.partners.models import Partner
 
@@ -17,9 +17,9 @@ class PartnerView(RecordView):
     column_sortable_list = ("name_ar", "name_latin", "origin", "sector", "partnership_status",
                             "partnership_start")
     column_filters = (
-        choice_filter(Partner.origin, _l("Origin"), ORIGINS),
-        choice_filter(Partner.sector, _l("Sector"), SECTORS),
-        choice_filter(Partner.partnership_status, _l("Partnership status"),
+        *choice_filters(Partner.origin, _l("Origin"), ORIGINS),
+        *choice_filters(Partner.sector, _l("Sector"), SECTORS),
+        *choice_filters(Partner.partnership_status, _l("Partnership status"),
                       PARTNERSHIP_STATUSES),
         "partnership_start", "written_agreement", "office",
     )
