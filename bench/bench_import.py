@@ -74,9 +74,14 @@ def meetings_rows(count: int, rng: random.Random) -> list[list]:
 
 
 def build_workbook(contacts: int, meetings: int) -> bytes:
-    """The two sheets, written in write-only mode with the template's key row and labels."""
+    """The two sheets, with the template's key row and a header row.
+
+    Written in openpyxl's normal mode, which, like Excel, states each sheet's size; a
+    write-only workbook does not, and openpyxl then reads every sheet twice.
+    """
     rng = random.Random(7)
-    book = Workbook(write_only=True)
+    book = Workbook()
+    book.remove(book.active)
     for name, rows in (("contacts", contacts_rows(contacts, rng)),
                        ("meetings", meetings_rows(meetings, rng))):
         sheet = BY_NAME[name]
@@ -125,12 +130,13 @@ def main() -> None:
         client = app.test_client()
         client.post("/login", data={"username": "coordinator", "password": PASSWORD})
 
-        def upload(**form) -> float:
-            began = time.perf_counter()
+        def upload(**form) -> tuple[float, float]:
+            """Post the workbook; (wall-clock, CPU) seconds the request took."""
+            began, cpu = time.perf_counter(), time.process_time()
             response = client.post("/import/", data={
                 "workbook": (io.BytesIO(data), "bench.xlsx"), **form},
                 content_type="multipart/form-data")
-            elapsed = time.perf_counter() - began
+            elapsed = time.perf_counter() - began, time.process_time() - cpu
             page = response.get_data(as_text=True)
             if response.status_code != 200 or 'id="import-errors"' in page:
                 start = page.find('id="import-errors"')
@@ -147,10 +153,12 @@ def main() -> None:
         again = upload()
         with app.app_context():
             assert db.session.query(Meeting).count() == meetings
-        print(f"dry run (read and check everything):   {dry:6.2f} s")
-        print(f"import ({contacts:,} contacts, {meetings:,} meetings): {first:6.2f} s"
-              f"  {'OK' if first < 10 else 'OVER'} the 10 s target")
-        print(f"import again (every row skipped):      {again:6.2f} s")
+        rows = f"{contacts:,} contacts, {meetings:,} meetings"
+        for label, (wall, cpu) in ((f"dry run ({rows} checked)", dry),
+                                   (f"import ({rows} written)", first),
+                                   ("import again (every row skipped)", again)):
+            print(f"{label:48} {wall:6.2f} s  (CPU {cpu:5.2f} s)")
+        print(f"target: the import under 10 s — {'met' if first[0] < 10 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -108,10 +108,16 @@ class Actor:
     """Who imports: a signed-in user under the access rules, or the command line (None)."""
 
     user: Any = None
+    #: (kind, office id) -> the access rules' answer, asked once rather than once a row
+    _answers: dict = field(default_factory=dict, repr=False)
 
     def may_write(self, kind: str, office_id: int | None) -> bool:
         """True if the rows of `kind` for this office may be written."""
-        return self.user is None or access.can(self.user, access.WRITE, kind, office_id)
+        if self.user is None:
+            return True
+        if (kind, office_id) not in self._answers:
+            self._answers[kind, office_id] = access.can(self.user, access.WRITE, kind, office_id)
+        return self._answers[kind, office_id]
 
     def may_import(self, kind: str) -> bool:
         """True if rows of `kind` may be written in some office."""
@@ -251,6 +257,7 @@ def _read_sheet(book: Book, title: str, sheet: Sheet, lookups: Lookups,
     reader: _RowReader | None = None
     check_label_row = False
     checked: list[tuple[int, dict]] = []
+    may_import = actor.may_import(sheet.kind)
     for number, cells in book.rows(title):
         if all(is_blank(cell) for cell in cells):
             continue
@@ -263,7 +270,7 @@ def _read_sheet(book: Book, title: str, sheet: Sheet, lookups: Lookups,
             check_label_row = False
             if _is_label_row(cells, reader.columns, labels[sheet.name]):
                 continue
-        if not actor.may_import(sheet.kind):
+        if not may_import:
             report.problems.append(Problem(
                 _("Your role may not import these records."), sheet=sheet.name, row=number))
             break

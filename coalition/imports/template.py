@@ -85,7 +85,8 @@ def _accepted(sheet: Sheet, f: Field) -> str:
         DATE: lambda: _("Date, e.g. 2024-03-05"),
         COUNT: lambda: _("Whole number, zero or more"),
         NUMBER: lambda: _("Number, zero or more"),
-        OFFICE: lambda: _("Office code or name (empty: the office you import into)"),
+        OFFICE: lambda: (_("Office code or name (empty: the office you import into)")
+                         if sheet.office_work else _("Office code or name")),
         TRACK: lambda: _("Track code or name"),
         PROJECT: lambda: _("Project code or name"),
         PARTNERS: lambda: _("Partner names, separated by “;”"),

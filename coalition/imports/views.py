@@ -79,7 +79,8 @@ class ImportView(BaseView):
             if len(data) > max_bytes():
                 form.workbook.errors = [too_large_message(max_bytes())]
             else:
-                report = import_workbook(data, actor=Actor(current_user), office=office,
+                actor = Actor(current_user._get_current_object())
+                report = import_workbook(data, actor=actor, office=office,
                                          dry_run=form.dry_run.data)
         return self.render("imports/index.html", form=form, report=report,
                            shown_rows=SHOWN_ROWS, sheets=SHEETS)
