@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
@@ -63,6 +64,7 @@ class RecordView(ModelView):
         **typefmt.BASE_FORMATTERS,
         date: lambda _view, value, _name: format_date(value, "medium"),
         datetime: lambda _view, value, _name: format_datetime(value, "short"),
+        bool: lambda _view, value, _name: _yes_no(value),
         int: lambda _view, value, _name: format_decimal(value),
         float: lambda _view, value, _name: format_decimal(value),
     }
@@ -146,6 +148,15 @@ class RecordView(ModelView):
         if access.scope(current_user, access.READ, self.kind) == access.OWN:
             query = query.filter(self.model.office_id == current_user.office_id)
         return query
+
+    def _get_filter_groups(self):
+        """Fill the filters whose options are read live (see relation_filter)."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                if live := getattr(self._filters[item["index"]], "live_options", None):
+                    item["options"] = live()
+        return groups
 
     def get_query(self):
         # relationship columns of the list are joined-loaded by Flask-Admin (one query a page)
@@ -333,17 +344,47 @@ def register_admin(app: Flask) -> Admin:
 
 
 
+def _yes_no(value: bool) -> Markup:
+    """A tick or a dash, with a tooltip in the user's language."""
+    icon, text = ("fa-check-circle", _("Yes")) if value else ("fa-minus-circle", _("No"))
+    return Markup('<span class="fa {}" title="{}"></span><span class="sr-only">{}</span>').format(
+        icon, text, text)
+
+
 def choice_filters(column, label, choices: Choices) -> tuple:
     """List filters on a coded column: equals, not equal, one of, empty; labels offered."""
     from flask_admin.contrib.sqla import filters
 
-    def options():
-        return [(code, str(text)) for code, text in choices]
+    def options():  # lazy labels: Flask-Admin renders them in each request's language
+        return list(choices)
 
     return (filters.FilterEqual(column, label, options=options),
             filters.FilterNotEqual(column, label, options=options),
             filters.FilterInList(column, label, options=options),
             filters.FilterEmpty(column, label))
+
+
+def relation_filter(model, label):
+    """A list filter by office, track or project: a menu of their names, filtering on codes.
+
+    The names are read at each request (in its language); Flask-Admin would read them once,
+    at start-up, before the database may even exist.
+    """
+    from flask_admin.contrib.sqla import filters
+
+    flt = filters.FilterEqual(model.code, label)
+    flt.live_options = lambda: [
+        (row.code, str(row)) for row in db.session.scalars(
+            db.select(model).where(model.deleted_at.is_(None)).order_by(model.name_ar))]
+    return flt
+
+
+def tag_filters() -> tuple:
+    """Filters by office, track and project, for records of an office's work."""
+    from coalition.offices.models import Office, Project, Track
+
+    return (relation_filter(Office, _l("Office")), relation_filter(Track, _l("Track")),
+            relation_filter(Project, _l("Project")))
 
 
 class _Lookup(QueryAjaxModelLoader):

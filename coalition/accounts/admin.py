@@ -7,8 +7,10 @@ from wtforms.validators import Length, Optional
 
 from coalition.accounts.models import User
 from coalition.accounts.passwords import password_problem
-from coalition.admin import RecordView, choice_filters
+from coalition.admin import RecordView, choice_filters, relation_filter
 from coalition.choices import ROLES
+from coalition.i18n import LANGUAGE_NAMES
+from coalition.offices.models import Office
 
 
 class UserView(RecordView):
@@ -17,11 +19,12 @@ class UserView(RecordView):
     column_list = ("username", "display_name", "role", "office", "active", "locale")
     column_searchable_list = ("username", "display_name", "email")
     column_sortable_list = ("username", "display_name", "role", "active")
-    column_filters = (*choice_filters(User.role, _l("Role"), ROLES), "office", "active")
+    column_filters = (*choice_filters(User.role, _l("Role"), ROLES),
+                      relation_filter(Office, _l("Office")), "active")
     column_default_sort = ("username", False)
     column_choices = {"role": ROLES.form()}
-    form_choices = {"role": ROLES.form(),
-                    "locale": [("ar", "العربية"), ("en", "English"), ("tr", "Türkçe")]}
+    form_choices = {"role": ROLES.form(), "locale": list(LANGUAGE_NAMES.items())}
+    column_formatters = {"locale": lambda _v, _c, m, _n: LANGUAGE_NAMES.get(m.locale, "—")}
     form_columns = ("username", "display_name", "email", "role", "office", "locale", "active")
     column_details_exclude_list = ("deleted_at", "password_hash", "session_token")
     form_extra_fields = {
@@ -57,4 +60,4 @@ class UserView(RecordView):
 def register(admin) -> None:
     """Add the users screen."""
     admin.add_view(UserView(User, name=_l("Users"), endpoint="users",
-                            category=_l("Organisation")))
+                            category=_l("Administration")))

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import URL, NumberRange, Optional
 
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
-from coalition.admin import RecordView, ajax_ref, choice_filters
+from coalition.admin import RecordView, ajax_ref, choice_filters, tag_filters
 from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
 from coalition.partners.models import Partner
 
@@ -30,7 +30,7 @@ class TrainingView(RecordView):
     column_searchable_list = ("title", "place")
     column_sortable_list = ("start_date", "title", "training_kind", "hours", "participants",
                             "trainers", ("office", "office.name_ar"))
-    column_filters = ("start_date", "office", "track", "project",
+    column_filters = ("start_date", *tag_filters(),
                       *choice_filters(Training.training_kind, _l("Kind"), TRAINING_KINDS), "online")
     column_default_sort = ("start_date", True)
     column_choices = {"training_kind": TRAINING_KINDS.form()}
@@ -61,7 +61,7 @@ class VideoView(RecordView):
     column_list = ("published_on", "title", "video_kind", "platform", "office", "track", "views")
     column_searchable_list = ("title", "link")
     column_sortable_list = ("published_on", "title", "video_kind", "platform", "views")
-    column_filters = ("published_on", "office", "track", "project",
+    column_filters = ("published_on", *tag_filters(),
                       *choice_filters(Video.video_kind, _l("Kind"), VIDEO_KINDS),
                       *choice_filters(Video.platform, _l("Platform"), PLATFORMS))
     column_default_sort = ("published_on", True)
@@ -86,7 +86,7 @@ class AwarenessActivityView(RecordView):
     column_list = ("date", "title", "office", "track", "place", "online", "attendees")
     column_searchable_list = ("title", "place", "topic")
     column_sortable_list = ("date", "title", "attendees", ("office", "office.name_ar"))
-    column_filters = ("date", "office", "track", "project", "online")
+    column_filters = ("date", *tag_filters(), "online")
     column_default_sort = ("date", True)
     form_columns = ("title", "date", "office", "track", "project", "place", "online",
                     "attendees", "partners", "topic")
@@ -101,7 +101,7 @@ class EventView(RecordView):
     column_list = ("date", "title", "event_kind", "office", "place", "online", "attendees")
     column_searchable_list = ("title", "place", "topic")
     column_sortable_list = ("date", "title", "event_kind", "attendees")
-    column_filters = ("date", "office", "track", "project",
+    column_filters = ("date", *tag_filters(),
                       *choice_filters(Event.event_kind, _l("Kind"), EVENT_KINDS), "online")
     column_default_sort = ("date", True)
     column_choices = {"event_kind": EVENT_KINDS.form()}

@@ -59,9 +59,16 @@ class AuditView(ModelView):
     }
     column_formatters = {
         "action": lambda _v, _c, m, _n: ACTIONS.get(m.action, m.action),
+        "record_type": lambda view, _c, m, _n: view.screen_names().get(m.record_type,
+                                                                      m.record_type),
         "changes": lambda _v, _c, m, _n: changes_html(m),
     }
     column_formatters_detail = column_formatters
+
+    def screen_names(self) -> dict:
+        """Table name -> the name of its screen, in the user's language."""
+        return {getattr(v, "model", None).__tablename__: v.name for v in self.admin._views
+                if getattr(v, "model", None) is not None and hasattr(v.model, "__tablename__")}
 
     def is_accessible(self) -> bool:
         return access.can(current_user, access.READ, "audit", any_office=True)
@@ -141,7 +148,7 @@ def register(admin) -> None:
     """Add the audit trail and the trash screens."""
     from coalition.admin import RecordView
 
-    category = _l("Organisation")
+    category = _l("Administration")
     admin.add_view(AuditView(AuditEntry, db, name=_l("Audit trail"), endpoint="audit",
                              url="/audit", category=category))
     admin.add_view(TrashView(

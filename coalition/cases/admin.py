@@ -7,7 +7,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from coalition import access
-from coalition.admin import RecordView, choice_filters
+from coalition.admin import RecordView, choice_filters, tag_filters
 from coalition.audit.models import log_view
 from coalition.cases.models import Case, CasePersonal
 from coalition.choices import (
@@ -37,7 +37,7 @@ class CaseView(RecordView):
     column_sortable_list = ("reference", "opened_on", "closed_on", "status",
                             "consultation_outcome", ("office", "office.name_ar"))
     column_filters = (
-        "opened_on", "closed_on", "office", "track", "project",
+        "opened_on", "closed_on", *tag_filters(),
         *choice_filters(Case.problem_category, _l("Problem category"), PROBLEM_CATEGORIES),
         *choice_filters(Case.consultation_outcome, _l("Consultation outcome"),
                       CONSULTATION_OUTCOMES),

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length
 
-from coalition.admin import RecordView, ajax_ref, choice_filters
+from coalition.admin import RecordView, ajax_ref, choice_filters, tag_filters
 from coalition.choices import COUNTERPART_CATEGORIES
 from coalition.contacts.models import Contact
 from coalition.meetings.models import Meeting
@@ -20,7 +20,7 @@ class MeetingView(RecordView):
     column_sortable_list = ("date", ("office", "office.name_ar"), ("track", "track.name_ar"),
                             "counterpart_category", "government", "comprehensive", "city")
     column_filters = (
-        "date", "office", "track", "project",
+        "date", *tag_filters(),
         *choice_filters(Meeting.counterpart_category, _l("Counterpart category"),
                       COUNTERPART_CATEGORIES),
         "government", "comprehensive", "city",

@@ -42,6 +42,7 @@ class OfficeView(RecordView):
 class TrackView(RecordView):
     """Tracks (work streams)."""
 
+    column_list = ("number", "code", "name_ar", "name_en")
     column_sortable_list = ("number", "code", "name_ar", "name_en")
     column_default_sort = ("number", False)
     form_columns = ("number", "code", "name_ar", "name_en", "description")
@@ -52,6 +53,7 @@ class ProjectView(RecordView):
     """Projects, e.g. Harmony and Himaya."""
 
     column_list = ("code", "name_ar", "name_en")
+    column_sortable_list = ("code", "name_ar", "name_en")
     column_default_sort = ("code", False)
     form_columns = ("code", "name_ar", "name_en", "description")
     column_labels = NAME_LABELS
@@ -59,7 +61,7 @@ class ProjectView(RecordView):
 
 def register(admin) -> None:
     """Add the office, track and project screens."""
-    category = _l("Organisation")
+    category = _l("Administration")
     admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="offices", category=category))
     admin.add_view(TrackView(Track, name=_l("Tracks"), endpoint="tracks", category=category))
     admin.add_view(ProjectView(Project, name=_l("Projects"), endpoint="projects",

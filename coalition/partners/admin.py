@@ -3,8 +3,9 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from coalition.admin import RecordView, choice_filters
+from coalition.admin import RecordView, choice_filters, relation_filter
 from coalition.choices import ORIGINS, PARTNERSHIP_STATUSES, SECTORS
+from coalition.offices.models import Office
 from coalition.partners.models import Partner
 
 
@@ -21,7 +22,7 @@ class PartnerView(RecordView):
         *choice_filters(Partner.sector, _l("Sector"), SECTORS),
         *choice_filters(Partner.partnership_status, _l("Partnership status"),
                       PARTNERSHIP_STATUSES),
-        "partnership_start", "written_agreement", "office",
+        "partnership_start", "written_agreement", relation_filter(Office, _l("Office")),
     )
     column_default_sort = ("name_ar", False)
     column_choices = {"origin": ORIGINS.form(), "sector": SECTORS.form(),

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import URL, NumberRange, Optional
 
-from coalition.admin import RecordView, choice_filters
+from coalition.admin import RecordView, choice_filters, tag_filters
 from coalition.choices import ADVOCACY_STATUSES, PUBLICATION_KINDS
 from coalition.publications.models import AdvocacyIssue, Publication
 
@@ -14,7 +14,7 @@ class PublicationView(RecordView):
     column_list = ("date", "title", "publication_kind", "office", "track", "word_count")
     column_searchable_list = ("title", "summary")
     column_sortable_list = ("date", "title", "publication_kind", "word_count")
-    column_filters = ("date", "office", "track", "project",
+    column_filters = ("date", *tag_filters(),
                       *choice_filters(Publication.publication_kind, _l("Kind"), PUBLICATION_KINDS))
     column_default_sort = ("date", True)
     column_choices = {"publication_kind": PUBLICATION_KINDS.form()}
@@ -42,7 +42,7 @@ class AdvocacyIssueView(RecordView):
     column_list = ("raised_on", "title", "office", "track", "status")
     column_searchable_list = ("title", "description")
     column_sortable_list = ("raised_on", "title", "status")
-    column_filters = ("raised_on", "office", "track",
+    column_filters = ("raised_on", *tag_filters(),
                       *choice_filters(AdvocacyIssue.status, _l("Status"), ADVOCACY_STATUSES))
     column_default_sort = ("raised_on", True)
     column_choices = {"status": ADVOCACY_STATUSES.form()}
