@@ -115,7 +115,7 @@ def office_workbook(client) -> openpyxl.Workbook:
           "counterpart_category": "المؤسسات التركية الحكومية وغير الحكومية",
           "government": "نعم", "comprehensive": "لا", "counterpart_level": "نائب وزير",
           "city": "أنقرة", "topic": "لقاء رئاسة الهجرة"},
-         {"date": "07/03/2024", "office": "Protection Office",
+         {"date": "٠٧/٠٣/٢٠٢٤", "office": "Protection Office",
           "counterpart_category": "Arab and international institutions", "government": False,
           "comprehensive": "yes", "counterparts": "جمعية التضامن; UNHCR",
           "topic": "اجتماع المسار الشهري"})
@@ -366,6 +366,20 @@ def test_contacts_spelled_with_arabic_variants_are_matched(app, world, login):
         assert ahmad.version == 2 and ahmad.updated_by.username == "coord_a"
 
 
+def test_a_contact_in_the_trash_is_skipped_not_duplicated(app, world, login):
+    client = english(login("coordinator_a"))
+    with app.app_context():
+        db.session.add(Contact(name="سليم", organisation="جمعية", deleted_at=date(2024, 1, 1)))
+        db.session.commit()
+    book = template(client)
+    fill(book, "contacts", {"name": "سليم", "organisation": "جمعيه", "phone": "123"})
+    response = upload(client, as_bytes(book))
+    assert written(response) and counts(response) == {"contacts": (0, 0, 1)}
+    assert "trash" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Contact).one().phone == ""
+
+
 def test_a_sheet_with_errors_writes_nothing_and_lists_every_error(app, world, login):
     client = english(login("coordinator_a"))
     book = template(client)
@@ -559,6 +573,14 @@ def test_unknown_columns_and_sheets_are_named(app, world, login):
     empty = openpyxl.Workbook()
     page = upload(client, as_bytes(empty)).get_data(as_text=True)
     assert "none of the template&#39;s sheets" in page or "none of the template's sheets" in page
+
+
+def test_an_empty_template_imports_nothing_and_says_so(app, world, login):
+    client = english(login("coordinator_a"))
+    response = upload(client, as_bytes(template(client)))
+    assert response.status_code == 200 and not problems(response)
+    assert "have no rows to import" in response.get_data(as_text=True)
+    assert record_counts(app) == dict.fromkeys(record_counts(app), 0)
 
 
 def test_a_sheet_missing_a_required_column_is_refused(app, world, login):

@@ -63,10 +63,10 @@ def _print(report: Report, verbose: bool) -> None:
             click.echo(f"{row.sheet}!{row.row}: {row.action} {row.summary}{reason}")
     if report.dry_run:
         click.echo("Dry run: nothing was written.")
-    elif report.written:
+    elif report.rows:
         click.echo("Imported.")
     else:
-        click.echo("Nothing to import.")
+        click.echo("Nothing to import: the workbook's sheets have no rows.")
 
 
 @click.command("import")

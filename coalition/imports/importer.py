@@ -145,7 +145,7 @@ def import_workbook(data: bytes, *, actor: Actor, office: Office | None = None,
         except WorkbookError as error:
             report.problems.append(Problem(str(error)))
             return report
-    if report.ok and not dry_run and plan:
+    if report.ok and not dry_run:
         try:
             write(plan)
         except SQLAlchemyError as error:

@@ -56,6 +56,8 @@ class _Batch:
 def write(plan: list[Pending]) -> None:
     """Write the plan in one transaction: updates through the ORM, new records in bulk."""
     session = db.session
+    if not plan:
+        return
     stamps = {"created_at": utcnow(), "updated_at": utcnow(), "created_by_id": acting_user_id(),
               "updated_by_id": acting_user_id(), "version": 1, "deleted_at": None}
     batches: dict[str, _Batch] = {}
