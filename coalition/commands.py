@@ -5,6 +5,7 @@ import secrets
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from coalition.choices import ROLES
@@ -17,7 +18,7 @@ from coalition.maintenance import register_maintenance
 def init_db() -> None:
     """Bring the database to the current schema (creates it, or upgrades it in place)."""
     upgrade()
-    click.echo("Database is at the current schema.")
+    click.echo(_("Database is at the current schema."))
 
 
 @click.command("create-user")
@@ -43,16 +44,16 @@ def create_user(username: str, role: str, office_code: str | None, password: str
                                                           if office_code.isdigit() else -1))
         )).scalar_one_or_none()
         if office is None:
-            raise click.UsageError(f"No office with code or id {office_code!r}.")
+            raise click.UsageError(_("No office with code or id %(code)s.", code=office_code))
     if role == "coordinator" and office is None:
-        raise click.UsageError("A coordinator needs --office.")
+        raise click.UsageError(_("A coordinator needs --office."))
     if db.session.execute(db.select(User).where(User.username == username)).scalar():
-        raise click.UsageError(f"User {username!r} already exists.")
+        raise click.UsageError(_("User %(name)s already exists.", name=username))
     user = User(username=username, role=role, office=office, display_name=display_name)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created {role} {username}.")
+    click.echo(_("Created %(role)s %(name)s.", role=ROLES.label(role), name=username))
 
 
 @click.command("demo")
@@ -64,11 +65,11 @@ def demo(password: str | None) -> None:
 
     password = password or secrets.token_urlsafe(12)
     if load_demo(password):
-        click.echo("Demo data loaded.")
+        click.echo(_("Demo data loaded."))
     else:
-        click.echo("Demo data is already there; nothing added.")
-    click.echo("Sign in at http://127.0.0.1:5000/login as admin, leadership, coordinator or "
-               f"donor with the password: {password}")
+        click.echo(_("Demo data is already there; nothing added."))
+    click.echo(_("Sign in at %(url)s as admin, leadership, coordinator or donor with the "
+                 "password: %(password)s", url="http://127.0.0.1:5000/login", password=password))
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Languages: which one a request is served in, its direction, and bilingual names."""
 
+import os
+
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -14,7 +16,10 @@ LOCALE_COOKIE = "locale"
 def select_locale() -> str:
     """The user's saved choice, then the language cookie, then Accept-Language, then Arabic."""
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI: the default language
+    if not has_request_context():  # CLI: COALITION_LANG, else the system's, else Arabic
+        for wanted in (os.environ.get("COALITION_LANG"), os.environ.get("LANG")):
+            if wanted and wanted[:2] in languages:
+                return wanted[:2]
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -8,6 +8,7 @@ from datetime import date
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from coalition.extensions import db
@@ -35,9 +36,9 @@ def backup(file: str) -> None:
             source.backup(target)
     else:
         if not shutil.which("pg_dump"):
-            raise click.ClickException("pg_dump is not installed.")
+            raise click.ClickException(_("pg_dump is not installed."))
         subprocess.run(["pg_dump", "--format=custom", f"--file={file}", _pg_url()], check=True)
-    click.echo(f"Backup written to {file}.")
+    click.echo(_("Backup written to %(file)s.", file=file))
 
 
 @click.command("restore")
@@ -47,7 +48,7 @@ def backup(file: str) -> None:
 def restore(file: str, yes: bool) -> None:
     """Replace the database with the backup in FILE."""
     if not yes:
-        click.confirm("This replaces every record with the backup's. Continue?", abort=True)
+        click.confirm(_("This replaces every record with the backup's. Continue?"), abort=True)
     db.session.remove()
     db.engine.dispose()
     if path := _sqlite_path():
@@ -56,7 +57,7 @@ def restore(file: str, yes: bool) -> None:
     else:
         subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",
                         f"--dbname={_pg_url()}", file], check=True)
-    click.echo(f"Database restored from {file}.")
+    click.echo(_("Database restored from %(file)s.", file=file))
 
 
 @click.command("purge-personal-data")
@@ -78,8 +79,10 @@ def purge_personal_data(older_than_months: int, dry_run: bool) -> None:
         for row in rows:
             row.full_name = row.phone = row.id_number = row.notes = ""
         db.session.commit()
-    verb = "Would erase" if dry_run else "Erased"
-    click.echo(f"{verb} the personal details of {len(rows)} cases closed before {cutoff}.")
+    message = (_("Would erase the personal details of %(n)d cases closed before %(date)s.")
+               if dry_run else
+               _("Erased the personal details of %(n)d cases closed before %(date)s."))
+    click.echo(message % {"n": len(rows), "date": cutoff.isoformat()})
 
 
 @click.command("rotate-case-key")
@@ -98,7 +101,8 @@ def rotate_case_key() -> None:
             {"id": row.id, **{name: rotate(getattr(row, name))
                               for name in ("full_name", "phone", "id_number", "notes")}})
     db.session.commit()
-    click.echo(f"Re-encrypted the personal details of {len(rows)} cases with the newest key.")
+    click.echo(_("Re-encrypted the personal details of %(n)d cases with the newest key.",
+                 n=len(rows)))
 
 
 def register_maintenance(app: Flask) -> None:

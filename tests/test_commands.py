@@ -23,6 +23,14 @@ def counts() -> dict:
                       Partner, Contact)}
 
 
+def test_commands_speak_the_chosen_language(app):
+    runner = app.test_cli_runner()
+    arabic = runner.invoke(args=["init-db"], env={"COALITION_LANG": "ar", "LANG": ""})
+    english = runner.invoke(args=["init-db"], env={"COALITION_LANG": "en"})
+    assert "Database is at the current schema." in english.output
+    assert "Database is" not in arabic.output and "قاعدة البيانات" in arabic.output
+
+
 def test_init_db_is_repeatable(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init-db"]).exit_code == 0
@@ -51,7 +59,7 @@ def test_demo_reproduces_the_report_and_runs_twice_without_duplicates(app, ctx):
     assert first.exit_code == 0 and "demo password 1" in first.output
     loaded = counts()
     second = runner.invoke(args=["demo", "--password", "demo password 2"])
-    assert second.exit_code == 0 and "nothing added" in second.output
+    assert second.exit_code == 0 and "demo password 2" in second.output
     assert counts() == loaded
     assert loaded["Case"] == 1700 and loaded["Contact"] > 3000
     # the raw records behind the report's headline figures
