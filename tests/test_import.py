@@ -619,15 +619,17 @@ def workbook_file(app, world, login, tmp_path):
 def test_the_cli_dry_run_writes_nothing_and_exits_0(app, workbook_file):
     before = record_counts(app)
     result = app.test_cli_runner().invoke(args=["import", str(workbook_file), "--dry-run",
-                                                "--office", "protection"])
+                                                "--office", "protection", "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "Dry run" in result.output and re.search(r"meetings\s+created\s+3", result.output)
+    assert "nothing was written" in result.output
+    assert re.search(r"meetings\s+Created:\s+3", result.output)
     assert record_counts(app) == before
 
 
 def test_the_cli_imports_as_a_user_and_twice_adds_nothing(app, world, workbook_file):
     runner = app.test_cli_runner()
-    args = ["import", str(workbook_file), "--office", "protection", "--user", "coord_a"]
+    args = ["import", str(workbook_file), "--office", "protection", "--user", "coord_a",
+            "--lang", "en"]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     once = record_counts(app)
@@ -635,7 +637,7 @@ def test_the_cli_imports_as_a_user_and_twice_adds_nothing(app, world, workbook_f
     with app.app_context():
         assert {m.created_by.username for m in db.session.query(Meeting)} == {"coord_a"}
     again = runner.invoke(args=args)
-    assert again.exit_code == 0 and re.search(r"meetings\s+created\s+0", again.output)
+    assert again.exit_code == 0 and re.search(r"meetings\s+Created:\s+0", again.output)
     assert record_counts(app) == once
 
 
@@ -656,6 +658,15 @@ def test_the_cli_with_errors_exits_non_zero_and_writes_nothing(app, world, login
     assert result.exit_code != 0
     assert "meetings!B3 (office): Only records of" in result.output
     assert "trainings!" not in result.output
+
+
+def test_the_cli_speaks_the_commands_language(app, world, workbook_file):
+    result = app.test_cli_runner().invoke(args=["import", str(workbook_file), "--dry-run",
+                                                "--office", "protection"],
+                                          env={"COALITION_LANG": "ar", "LANG": ""})
+    assert result.exit_code == 0, result.output
+    with app.test_request_context(), force_locale("ar"):
+        assert gettext("Created") in result.output
 
 
 def test_the_cli_writes_the_template(app, world, tmp_path):
