@@ -67,23 +67,20 @@ class ImportView(BaseView):
                                *((str(o.id), str(o)) for o in offices)]
         report = None
         if form.validate_on_submit():
-            office = next((o for o in offices if str(o.id) == form.office.data), None)
-            if own_only:
-                office = current_user.office
-            elif form.office.data and office is None:
+            office = (current_user.office if own_only else
+                      next((o for o in offices if str(o.id) == form.office.data), None))
+            data = form.workbook.data.stream.read(max_bytes() + 1)
+            if not own_only and form.office.data and office is None:
                 form.office.errors = [*form.office.errors,
                                       _("A value is out of range or not valid for its field.")]
-                return self.render("imports/index.html", form=form, report=None,
-                                   shown_rows=SHOWN_ROWS, sheets=SHEETS)
-            data = form.workbook.data.stream.read(max_bytes() + 1)
-            if len(data) > max_bytes():
+            elif len(data) > max_bytes():
                 form.workbook.errors = [too_large_message(max_bytes())]
             else:
                 actor = Actor(current_user._get_current_object())
                 report = import_workbook(data, actor=actor, office=office,
                                          dry_run=form.dry_run.data)
         return self.render("imports/index.html", form=form, report=report,
-                           shown_rows=SHOWN_ROWS, sheets=SHEETS)
+                           shown_rows=SHOWN_ROWS)
 
     @expose("/template")
     def template(self):
