@@ -30,7 +30,9 @@ def next_steps(admin) -> dict:
         if view.can_create:
             create.append((label, f"{endpoint}.create_view"))
         browse.append((view.name, f"{endpoint}.index_view"))
+    imports = views.get("imports")
     return {
+        "imports": imports is not None and imports.is_accessible(),
         "create": create,
         "browse": browse,
         "dashboard": access.has_feature(current_user, "dashboard"),
