@@ -26,10 +26,13 @@ MAX_TEXT = 32_767
 #: characters Excel refuses in a sheet's name
 _TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 MIN_WIDTH, MAX_WIDTH = 8, 60
+#: values a cell takes as they are (the common case, kept fast for large sheets)
+AS_IS = frozenset({int, float, Decimal, date, datetime, type(None)})
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F6F8B")
 HEADER_BORDER = Border(bottom=Side(style="thin", color="0F3F50"))
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TITLE_FONT = Font(bold=True, size=16)
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")
@@ -39,6 +42,12 @@ LINK_FONT = Font(color="0563C1", underline="single")
 def yes_no(value: bool) -> str:
     """A yes/no column's value in the user's language."""
     return _("Yes") if value else _("No")
+
+
+def _safe(text: str) -> bool:
+    """True if text goes into a cell as it is: no formula start, nothing Excel refuses."""
+    return (not text.startswith(FORMULA_STARTS) and len(text) <= MAX_TEXT
+            and ILLEGAL_CHARACTERS_RE.search(text) is None)
 
 
 def clean_text(text: str) -> str:
@@ -136,7 +145,8 @@ class Sheet:
 
     def append(self, values: Iterable[Any]) -> int:
         """Write one row of values; return its number."""
-        row = [self.cell(value) for value in values]
+        row = [value if type(value) in AS_IS or (type(value) is str and _safe(value))
+               else self.cell(value) for value in values]
         self.ws.append(row)
         self.rows += 1
         self.columns = max(self.columns, len(row))
@@ -154,12 +164,10 @@ class Sheet:
 
     def header(self, labels: Sequence[Any]) -> int:
         """The styled header row of a table; return its number."""
-        header_style = Alignment(vertical="center", wrap_text=True)
         cells = []
         for label in labels:
-            cell = WriteOnlyCell(self.ws, clean_text(str(label)))
-            cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
-            cell.alignment = header_style
+            cell = self.cell(label, font=HEADER_FONT, align=HEADER_ALIGNMENT)
+            cell.fill, cell.border = HEADER_FILL, HEADER_BORDER
             cells.append(cell)
         return self.append_cells(cells)
 
