@@ -499,7 +499,7 @@ def test_the_dashboard_button_offers_only_what_the_user_may_download(records_202
 
 
 # --- the command -----------------------------------------------------------------------------
-def test_the_command_writes_the_workbook(records_2024, app, login, tmp_path):
+def test_the_command_writes_the_workbook(records_2024, app, login, tmp_path, monkeypatch):
     path = tmp_path / "donor.xlsx"
     result = app.test_cli_runner().invoke(args=[
         "export-donor", "--from", "2024-01-01", "--to", "2024-12-31", "--office",
@@ -520,6 +520,14 @@ def test_the_command_writes_the_workbook(records_2024, app, login, tmp_path):
     wrong = app.test_cli_runner().invoke(args=["export-donor", "--from", "2024-13-01", "-o",
                                                str(tmp_path / "x.xlsx")])
     assert wrong.exit_code == 2 and "YYYY-MM-DD" in wrong.output
+    wrong = app.test_cli_runner().invoke(args=["export-donor", "--lang", "fr", "-o",
+                                               str(tmp_path / "x.xlsx")])
+    assert wrong.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+    # without --lang, the language every command speaks
+    monkeypatch.setenv("COALITION_LANG", "en")
+    result = app.test_cli_runner().invoke(args=["export-donor", "-o", str(tmp_path / "e.xlsx")])
+    assert result.exit_code == 0 and "8 sheets" in result.output, result.output
+    assert summary(load_workbook(tmp_path / "e.xlsx"))["cases.total"][0] == "Cases responded to"
 
 
 # --- list exports ----------------------------------------------------------------------------

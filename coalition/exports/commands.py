@@ -6,8 +6,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from coalition.exports.donor import DonorWorkbook, suppress_below
+from coalition.i18n import language
 from coalition.kpis.filters import FilterError, Filters
 
 
@@ -17,7 +19,8 @@ from coalition.kpis.filters import FilterError, Filters
 @click.option("--office", help="Office id (default: the whole coalition).")
 @click.option("--track", help="Track id.")
 @click.option("--project", help="Project id.")
-@click.option("--lang", help="Language of the labels: ar, en or tr (default: the app's).")
+@click.option("--lang", help="Language of the labels: ar, en or tr (default: the language "
+                                "commands speak: COALITION_LANG, else LANG, else Arabic).")
 @click.option("--suppress-below", "below", type=click.IntRange(min=0),
               help="Show case breakdowns below this as \"<N\" (0: off; default: "
                    "DONOR_SUPPRESS_BELOW, else 5).")
@@ -28,10 +31,10 @@ def export_donor(start: str | None, end: str | None, office: str | None, track: 
                  project: str | None, lang: str | None, below: int | None,
                  output: str) -> None:
     """Write the donor workbook of a period (and an office, track or project) to a file."""
-    lang = lang or current_app.config["BABEL_DEFAULT_LOCALE"]
-    if lang not in current_app.config["LANGUAGES"]:
-        raise click.UsageError(
-            f"--lang must be one of {', '.join(current_app.config['LANGUAGES'])}.")
+    languages = current_app.config["LANGUAGES"]
+    lang = lang or language()
+    if lang not in languages:
+        raise click.UsageError(f"--lang: {', '.join(languages)}")
     args = {"from": start, "to": end, "office": office, "track": track, "project": project}
     with force_locale(lang):
         try:
@@ -42,5 +45,6 @@ def export_donor(start: str | None, end: str | None, office: str | None, track: 
                                                        "export-donor)",
                                  below=suppress_below() if below is None else below)
         workbook.save(output)
-    rows = sum(rows for _title, _about, rows in workbook.contents[1:])
-    click.echo(f"Wrote {output}: {len(workbook.contents) + 1} sheets, {rows} records.")
+        rows = sum(rows for _title, _about, rows in workbook.contents[1:])
+        click.echo(_("Wrote %(file)s: %(sheets)d sheets, %(rows)d records.", file=output,
+                     sheets=len(workbook.contents) + 1, rows=rows))

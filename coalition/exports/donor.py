@@ -219,7 +219,8 @@ class DonorWorkbook:
         sheet.blank()
         sheet.header([_("Sheet"), _("What it holds"), _("Rows")])
         for title, about, rows in self.contents:
-            sheet.append_cells([sheet.cell(title, link=f"'{title}'!A1"), sheet.cell(about),
+            place = "'" + title.replace("'", "''") + "'!A1"  # Excel doubles a quote in a name
+            sheet.append_cells([sheet.cell(title, link=place), sheet.cell(about),
                                 sheet.cell(rows)])
 
 
