@@ -100,7 +100,6 @@ class Sheet:
         self.ws = workbook.create_sheet(sheet_title(title, workbook.sheetnames))
         self.ws.sheet_view.rightToLeft = rtl
         self.rows = 0
-        self.columns = 0
 
     @property
     def title(self) -> str:
@@ -149,7 +148,6 @@ class Sheet:
                else self.cell(value) for value in values]
         self.ws.append(row)
         self.rows += 1
-        self.columns = max(self.columns, len(row))
         return self.rows
 
     def append_cells(self, cells: Sequence[Any]) -> int:
@@ -159,7 +157,6 @@ class Sheet:
             if getattr(cell, "hyperlink", None) is not None:
                 cell.hyperlink.ref = f"{get_column_letter(number)}{self.rows}"
         self.ws.append(list(cells))
-        self.columns = max(self.columns, len(cells))
         return self.rows
 
     def header(self, labels: Sequence[Any]) -> int:
