@@ -59,6 +59,7 @@ class RecordView(ModelView):
     )
     column_details_exclude_list = ("deleted_at",)
     details_template = "admin/record_details.html"
+    list_template = "admin/export_list.html"  # the list with its xlsx and csv downloads
     # dates and numbers shown the locale's way; stored values stay ISO and locale-free
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,

@@ -400,7 +400,9 @@ def test_text_that_looks_like_a_formula_stays_text(world, login, app):
           '=HYPERLINK("http://x")']
     assert len(by) == 1 and by[0].data_type == "s" and by[0].quotePrefix
     # XML reads a carriage return as a line feed; the cell stays text all the same
-    assert {cell.value for cell in topics} == {text.replace("\r", "\n") for text in FORMULAS}
+    # the XML writer without lxml turns a carriage return into a line feed; both are text
+    assert {cell.value.replace("\r", "\n") for cell in topics} == {
+        text.replace("\r", "\n") for text in FORMULAS}
     assert {cell.value for cell in cities} == {"=1+1"}
     for cell in topics + cities:
         assert cell.data_type == "s" and cell.quotePrefix, cell.value
@@ -416,7 +418,8 @@ def test_text_that_looks_like_a_formula_stays_text(world, login, app):
     book = workbook(login("admin").get("/exports/list/meetings.xlsx"))
     cells = [cell for row in book.active.iter_rows(min_row=2) for cell in row[6:7]
              if cell.value != "عادي"]
-    assert {cell.value for cell in cells} == {text.replace("\r", "\n") for text in FORMULAS}
+    assert {cell.value.replace("\r", "\n") for cell in cells} == {
+        text.replace("\r", "\n") for text in FORMULAS}
     assert all(cell.data_type == "s" for cell in cells)
 
 
