@@ -149,3 +149,52 @@ def test_deactivating_a_user_ends_their_sessions(app, world, login):
         user.active = False
         db.session.commit()
     assert coordinator.get("/meetings/").status_code == 302
+
+
+def test_sessions_end_after_twelve_hours_in_all(app, login):
+    client = login("coordinator_a")
+    with client.session_transaction() as session:
+        session["started"] -= app.config["SESSION_MAX_HOURS"] * 3600 + 1
+    assert client.get("/meetings/").status_code == 302
+
+
+def test_a_new_password_ends_the_users_other_sessions(app, world, login):
+    coordinator = login("coordinator_a")
+    admin = login("admin")
+    with app.app_context():
+        from coalition.extensions import db
+        from coalition.models import User
+
+        user = db.session.query(User).filter_by(username="coord_a").one()
+        user_id, version = user.id, user.version
+    response = admin.post(f"/users/edit/?id={user_id}", data={
+        "username": "coord_a", "role": "coordinator", "office": str(world["office_a"]),
+        "active": "y", "new_password": "a brand new long passphrase",
+        "record_version": str(version)})
+    assert response.status_code == 302
+    assert coordinator.get("/meetings/").status_code == 302
+
+
+def test_password_is_rehashed_when_the_parameters_change(app, world):
+    from coalition.extensions import db
+    from coalition.models import User
+
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:2000"
+    try:
+        app.test_client().post("/login", data={"username": "admin", "password": PASSWORD})
+        with app.app_context():
+            user = db.session.query(User).filter_by(username="admin").one()
+            assert user.password_hash.startswith("pbkdf2:sha256:2000$")
+            assert user.check_password(PASSWORD)
+    finally:
+        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+
+
+def test_session_cookie_is_httponly_and_samesite(app, world):
+    response = app.test_client().post("/login", data={"username": "admin",
+                                                      "password": PASSWORD})
+    cookie = next(v for k, v in response.headers.items()
+                  if k == "Set-Cookie" and v.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert not any(v.startswith("remember_token=") for k, v in response.headers.items()
+                   if k == "Set-Cookie")

@@ -29,3 +29,25 @@ def test_rows_of_another_office_offer_no_edit_or_delete(app, world, login):
     theirs = login("coordinator_b").get("/meetings/").get_data(as_text=True)
     assert "/meetings/edit/" in mine and "data-confirm" in mine
     assert "/meetings/edit/" not in theirs and "data-confirm" not in theirs
+
+
+def test_requests_over_the_size_limit_are_refused(app, login):
+    client = login("coordinator_a")
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/meetings/new/", data={"topic": "x" * (limit + 1)})
+    assert response.status_code == 413 and b"Traceback" not in response.data
+
+
+def test_sqlite_keeps_committed_changes_through_a_crash(app, ctx):
+    from sqlalchemy import text
+
+    from coalition.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        import pytest
+        pytest.skip("SQLite settings")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
