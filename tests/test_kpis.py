@@ -356,7 +356,7 @@ def test_dashboard_page_has_no_inline_script_and_no_other_host(login):
                                    "partnerships", "offices"}
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag or "nonce=" in tag, tag
-    assert "/static/vendor/plotly/plotly-strict.min.js" in page
+    assert "/static/vendor/plotly/plotly-bar-pie.min.js" in page
     assert "/static/js/dashboard.js" in page
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page)
 
