@@ -12,7 +12,7 @@ case "${1:-}" in
   extract)
     mkdir -p "$DIR"
     "$PYBABEL" extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-      --add-comments=TRANSLATORS: --project=coalition -o "$DIR/messages.pot" .
+      --add-comments=TRANSLATORS: --project=coalition --no-location --sort-output -o "$DIR/messages.pot" .
     for lang in "${LANGUAGES[@]}"; do
       "$PYBABEL" update -i "$DIR/messages.pot" -d "$DIR" -l "$lang" \
         --no-fuzzy-matching --ignore-obsolete --init-missing
