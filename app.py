@@ -1,30 +1,116 @@
-"""The coalition web application: the factory, read as a table of contents."""
+"""The coalition web application: the factory, read as a table of contents.
+
+`create_app()` lists every blueprint, every screen (in the order the menu shows them) and
+every command; nothing registers itself as a side effect of being imported.
+"""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
-from coalition.admin import register_admin
-from coalition.commands import register_commands
+import coalition.models  # noqa: F401  every table, before the database is touched
+from coalition import commands, maintenance
+from coalition.accounts.admin import UserView
+from coalition.accounts.models import User
+from coalition.accounts.routes import bp as accounts_pages
+from coalition.activities.admin import AwarenessActivityView, EventView, TrainingView, VideoView
+from coalition.activities.models import AwarenessActivity, Event, Training, Video
+from coalition.audit.admin import AuditView, TrashView
+from coalition.audit.models import AuditEntry
+from coalition.cases.admin import CaseView
+from coalition.cases.models import Case
 from coalition.config import load_config
+from coalition.contacts.admin import ContactView
+from coalition.contacts.models import Contact
+from coalition.database import db
 from coalition.errors import register_errorhandlers
+from coalition.exports.commands import export_donor
+from coalition.exports.routes import bp as export_pages
 from coalition.extensions import register_extensions
+from coalition.home import HomeView
 from coalition.i18n import register_i18n
+from coalition.imports.commands import import_command, import_template
+from coalition.imports.views import ImportView
+from coalition.kpis.api import bp as kpi_api
+from coalition.kpis.commands import kpis
+from coalition.kpis.views import DashboardView
+from coalition.meetings.admin import MeetingView
+from coalition.meetings.models import Meeting
+from coalition.offices.admin import OfficeView, ProjectView, TrackView
+from coalition.offices.models import Office, Project, Track
+from coalition.partners.admin import PartnerView
+from coalition.partners.models import Partner
+from coalition.publications.admin import AdvocacyIssueView, PublicationView
+from coalition.publications.models import AdvocacyIssue, Publication
 from coalition.security import register_security
-from coalition.web import register_blueprints
+from coalition.templating import register_template_globals
+from coalition.views import RecordView, make_admin
+
+BLUEPRINTS = (accounts_pages, kpi_api, export_pages)
+
+COMMANDS = (
+    commands.init_db, commands.create_user, commands.demo,
+    kpis, export_donor, import_template, import_command,
+    maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
+    maintenance.rotate_case_key,
+)
+
+
+def screens() -> list:
+    """Every screen, in the order of the menu (new view objects for each app)."""
+    work, directory = _l("Office work"), _l("Directory")
+    advocacy, administration = _l("Publications and advocacy"), _l("Administration")
+    return [
+        DashboardView(name=_l("Dashboard"), endpoint="dashboard", url="/dashboard"),
+        MeetingView(Meeting, name=_l("Meetings"), endpoint="meetings", category=work),
+        TrainingView(Training, name=_l("Workshops and trainings"), endpoint="trainings",
+                     category=work),
+        VideoView(Video, name=_l("Awareness videos"), endpoint="videos", category=work),
+        AwarenessActivityView(AwarenessActivity, name=_l("Awareness activities"),
+                              endpoint="awareness_activities", category=work),
+        EventView(Event, name=_l("Events"), endpoint="events", category=work),
+        CaseView(Case, name=_l("Legal-protection cases"), endpoint="cases", category=work),
+        PartnerView(Partner, name=_l("Partners"), endpoint="partners", category=directory),
+        ContactView(Contact, name=_l("Contacts"), endpoint="contacts", category=directory),
+        PublicationView(Publication, name=_l("Publications"), endpoint="publications",
+                        category=advocacy),
+        AdvocacyIssueView(AdvocacyIssue, name=_l("Advocacy issues"),
+                          endpoint="advocacy_issues", category=advocacy),
+        ImportView(name=_l("Import from Excel"), endpoint="imports", url="/import"),
+        OfficeView(Office, name=_l("Offices"), endpoint="offices", category=administration),
+        TrackView(Track, name=_l("Tracks"), endpoint="tracks", category=administration),
+        ProjectView(Project, name=_l("Projects"), endpoint="projects",
+                    category=administration),
+        UserView(User, name=_l("Users"), endpoint="users", category=administration),
+        AuditView(AuditEntry, db, name=_l("Audit trail"), endpoint="audit", url="/audit",
+                  category=administration),
+        TrashView(record_views, name=_l("Trash"), endpoint="trash", url="/trash",
+                  category=administration),
+    ]
+
+
+def record_views(admin) -> list[RecordView]:
+    """The screens of records (those the trash can restore to)."""
+    return [view for view in admin._views if isinstance(view, RecordView)]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: configuration, extensions, screens, commands."""
+    """Build the application: configuration, extensions, pages, screens, commands."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
     register_extensions(app)
     register_i18n(app)
-    register_blueprints(app)
-    register_admin(app)
+    register_template_globals(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    admin = make_admin(app, HomeView(name=_l("Home"), url="/"))
+    for screen in screens():
+        admin.add_view(screen)
     register_errorhandlers(app)
     register_security(app)
-    register_commands(app)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     return app
 
 

@@ -43,7 +43,7 @@ from coalition.choices import (  # noqa: E402
     TRAINING_KINDS,
     VIDEO_KINDS,
 )
-from coalition.extensions import db  # noqa: E402
+from coalition.database import db  # noqa: E402
 from coalition.models import (  # noqa: E402
     AwarenessActivity,
     Case,

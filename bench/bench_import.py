@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
 from coalition.choices import CONTACT_CATEGORIES, COUNTERPART_CATEGORIES  # noqa: E402
-from coalition.extensions import db  # noqa: E402
+from coalition.database import db  # noqa: E402
 from coalition.imports.sheets import BY_NAME  # noqa: E402
 from coalition.models import Contact, Meeting, Office, Partner, Track, User  # noqa: E402
 

@@ -3,14 +3,12 @@
 import secrets
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from coalition.choices import ROLES
-from coalition.extensions import db
-from coalition.maintenance import register_maintenance
+from coalition.database import db
 
 
 @click.command("init-db")
@@ -70,10 +68,3 @@ def demo(password: str | None) -> None:
         click.echo(_("Demo data is already there; nothing added."))
     click.echo(_("Sign in at %(url)s as admin, leadership, coordinator or donor with the "
                  "password: %(password)s", url="http://127.0.0.1:5000/login", password=password))
-
-
-def register_commands(app: Flask) -> None:
-    """Add the project's commands to `flask`."""
-    for command in (init_db, create_user, demo):
-        app.cli.add_command(command)
-    register_maintenance(app)

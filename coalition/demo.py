@@ -13,7 +13,7 @@ from coalition.accounts.models import User
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
 from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
-from coalition.extensions import db
+from coalition.database import db
 from coalition.meetings.models import Meeting
 from coalition.normalize import contact_key
 from coalition.offices.models import Office, Project, Track

@@ -1,31 +1,17 @@
 """Flask extensions, created once and bound to the app in the factory."""
 
+from pathlib import Path
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import event
 
+from coalition.database import db
 
-class Base(DeclarativeBase):
-    """Declarative base with named constraints, so migrations can alter them on SQLite."""
-
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -36,12 +22,6 @@ limiter = Limiter(get_remote_address, default_limits=[])
 
 def register_extensions(app) -> None:
     """Bind the database, migrations, sign-in and CSRF protection to the app."""
-    from pathlib import Path
-
-    from sqlalchemy import event
-
-    from coalition import models  # noqa: F401  every table, before migrations look
-
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrations = Path(app.root_path) / "migrations"

@@ -6,12 +6,11 @@ import subprocess
 from datetime import date
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
-from coalition.extensions import db
+from coalition.database import db
 
 
 def _sqlite_path() -> str | None:
@@ -103,9 +102,3 @@ def rotate_case_key() -> None:
     db.session.commit()
     click.echo(_("Re-encrypted the personal details of %(n)d cases with the newest key.",
                  n=len(rows)))
-
-
-def register_maintenance(app: Flask) -> None:
-    """Add the operator commands."""
-    for command in (backup, restore, purge_personal_data, rotate_case_key):
-        app.cli.add_command(command)

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+import coalition.models  # noqa: F401  the model registry: every table, for autogenerate
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config

@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import Office, Project, Track, User
 
 PASSWORD = "correct horse battery staple"

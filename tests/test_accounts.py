@@ -42,7 +42,7 @@ def test_next_only_redirects_within_the_site(app, world):
 
 
 def test_password_is_hashed(app, world, ctx):
-    from coalition.extensions import db
+    from coalition.database import db
     from coalition.models import User
 
     user = db.session.query(User).filter_by(username="admin").one()
@@ -139,7 +139,7 @@ def test_common_passwords_are_refused(login, ctx):
 
 
 def test_deactivating_a_user_ends_their_sessions(app, world, login):
-    from coalition.extensions import db
+    from coalition.database import db
     from coalition.models import User
 
     coordinator = login("coordinator_a")
@@ -162,7 +162,7 @@ def test_a_new_password_ends_the_users_other_sessions(app, world, login):
     coordinator = login("coordinator_a")
     admin = login("admin")
     with app.app_context():
-        from coalition.extensions import db
+        from coalition.database import db
         from coalition.models import User
 
         user = db.session.query(User).filter_by(username="coord_a").one()
@@ -176,7 +176,7 @@ def test_a_new_password_ends_the_users_other_sessions(app, world, login):
 
 
 def test_password_is_rehashed_when_the_parameters_change(app, world):
-    from coalition.extensions import db
+    from coalition.database import db
     from coalition.models import User
 
     app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:2000"

@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import select
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import AuditEntry, Case, Meeting
 from tests.test_records import office_forms
 

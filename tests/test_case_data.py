@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import Case, CasePersonal, Meeting, Office
 
 

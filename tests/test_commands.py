@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import (
     AwarenessActivity,
     Case,

@@ -14,7 +14,7 @@ from flask_login import login_user
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.kpis.definitions import BY_KEY, KPIS
 from coalition.models import (
     AwarenessActivity,

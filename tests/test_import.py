@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import (
     AuditEntry,
     AwarenessActivity,

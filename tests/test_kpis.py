@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
 from coalition.kpis.filters import Filters
@@ -28,7 +28,7 @@ def add(client, endpoint: str, **fields) -> int:
     """Create a record through the admin screen; return its id."""
     response = client.post(f"/{endpoint}/new/", data=fields)
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
-    from coalition.admin import RecordView  # the view knows its model
+    from coalition.views import RecordView  # the view knows its model
 
     view = next(v for v in client.application.extensions["admin"][0]._views
                 if isinstance(v, RecordView) and v.endpoint == endpoint)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import (
     AdvocacyIssue,
     AwarenessActivity,

@@ -41,7 +41,7 @@ def test_requests_over_the_size_limit_are_refused(app, login):
 def test_sqlite_keeps_committed_changes_through_a_crash(app, ctx):
     from sqlalchemy import text
 
-    from coalition.extensions import db
+    from coalition.database import db
 
     if db.engine.dialect.name != "sqlite":
         import pytest

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.models import Case, CasePersonal, Meeting
 
 ROLES = ("anonymous", "donor", "coordinator_a", "coordinator_b", "leadership", "admin")

@@ -7,10 +7,10 @@ from wtforms.validators import Length, Optional
 
 from coalition.accounts.models import User
 from coalition.accounts.passwords import password_problem
-from coalition.admin import RecordView, choice_filters, relation_filter
 from coalition.choices import ROLES
 from coalition.i18n import LANGUAGE_NAMES
 from coalition.offices.models import Office
+from coalition.views import RecordView, choice_filters, relation_filter
 
 
 class UserView(RecordView):
@@ -55,9 +55,3 @@ class UserView(RecordView):
         super().on_model_change(form, model, is_created)
         if form.new_password.data:
             model.set_password(form.new_password.data)
-
-
-def register(admin) -> None:
-    """Add the users screen."""
-    admin.add_view(UserView(User, name=_l("Users"), endpoint="users",
-                            category=_l("Administration")))

@@ -19,7 +19,8 @@ from flask_login import current_user, login_user, logout_user
 
 from coalition.accounts.forms import LoginForm
 from coalition.accounts.models import User
-from coalition.extensions import db, limiter, login_manager
+from coalition.database import db
+from coalition.extensions import limiter, login_manager
 from coalition.i18n import LOCALE_COOKIE
 
 bp = Blueprint("accounts", __name__)

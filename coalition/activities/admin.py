@@ -3,10 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import URL, NumberRange, Optional
 
-from coalition.activities.models import AwarenessActivity, Event, Training, Video
-from coalition.admin import RecordView, ajax_ref, choice_filters, tag_filters
+from coalition.activities.models import Event, Training, Video
 from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
+from coalition.offices.filters import tag_filters
 from coalition.partners.models import Partner
+from coalition.views import RecordView, ajax_ref, choice_filters
 
 NOT_NEGATIVE = {"validators": [NumberRange(min=0, message=_l("Must be zero or more."))]}
 A_LINK = {"validators": [Optional(), URL(message=_l("Enter a full link, e.g. https://…"))]}
@@ -111,15 +112,3 @@ class EventView(RecordView):
     form_args = {"attendees": NOT_NEGATIVE}
     form_ajax_refs = {"partners": ajax_ref("partners", Partner, "name_ar", "name_latin")}
     column_labels = {**PLACE_LABELS, "event_kind": _l("Kind")}
-
-
-def register(admin) -> None:
-    """Add the activity screens."""
-    work = _l("Office work")
-    admin.add_view(TrainingView(Training, name=_l("Workshops and trainings"),
-                                endpoint="trainings", category=work))
-    admin.add_view(VideoView(Video, name=_l("Awareness videos"), endpoint="videos",
-                             category=work))
-    admin.add_view(AwarenessActivityView(AwarenessActivity, name=_l("Awareness activities"),
-                                         endpoint="awareness_activities", category=work))
-    admin.add_view(EventView(Event, name=_l("Events"), endpoint="events", category=work))

@@ -5,8 +5,7 @@ import datetime as dt
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.extensions import db
-from coalition.records import OfficeWork
+from coalition.database import OfficeWork, db
 
 
 class Training(OfficeWork):

@@ -6,40 +6,11 @@ from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 
 from coalition import access
-from coalition.audit.models import AuditEntry
-from coalition.extensions import db
-
-ACTIONS = {
-    "create": _l("Created"),
-    "update": _l("Changed"),
-    "delete": _l("Moved to the trash"),
-    "restore": _l("Restored"),
-    "view_personal": _l("Personal details viewed"),
-}
-
-
-def changes_html(entry: AuditEntry) -> Markup:
-    """The changed fields of an entry as a small list: field: old → new."""
-    items = Markup("").join(
-        Markup('<li><code>{}</code>: <bdi dir="auto">{}</bdi> → <bdi dir="auto">{}</bdi></li>')
-        .format(field, "—" if old is None else old, "—" if new is None else new)
-        for field, (old, new) in entry.changed.items()
-    )
-    return Markup('<ul class="list-unstyled mb-0 small">{}</ul>').format(items)
-
-
-def history_of(record) -> list[AuditEntry]:
-    """The audit entries of one record, oldest first."""
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.record_type == record.__tablename__,
-                                 AuditEntry.record_id == record.id)
-        .order_by(AuditEntry.at, AuditEntry.id)
-        .options(db.joinedload(AuditEntry.user))
-    ))
+from coalition.audit.history import ACTIONS, changes_html
+from coalition.database import db
 
 
 class AuditView(ModelView):
@@ -116,7 +87,7 @@ class TrashView(BaseView):
         access.require(False)
 
     def _view(self, screen: str):
-        view = next((v for v in self.record_views() if v.endpoint == screen), None)
+        view = next((v for v in self.record_views(self.admin) if v.endpoint == screen), None)
         if view is None:
             abort(404)
         return view
@@ -124,7 +95,7 @@ class TrashView(BaseView):
     @expose("/")
     def index(self):
         sections = []
-        for view in self.record_views():
+        for view in self.record_views(self.admin):
             rows = db.session.scalars(
                 select(view.model).where(view.model.deleted_at.is_not(None))
                 .order_by(view.model.deleted_at.desc()).limit(100)).all()
@@ -142,15 +113,3 @@ class TrashView(BaseView):
         db.session.commit()
         flash(_("Restored: %(record)s", record=record), "success")
         return redirect(request.form.get("next") or url_for(".index"))
-
-
-def register(admin) -> None:
-    """Add the audit trail and the trash screens."""
-    from coalition.admin import RecordView
-
-    category = _l("Administration")
-    admin.add_view(AuditView(AuditEntry, db, name=_l("Audit trail"), endpoint="audit",
-                             url="/audit", category=category))
-    admin.add_view(TrashView(
-        lambda: [v for v in admin._views if isinstance(v, RecordView)],
-        name=_l("Trash"), endpoint="trash", url="/trash", category=category))

@@ -7,8 +7,7 @@ from decimal import Decimal
 from sqlalchemy import String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from coalition.extensions import db
-from coalition.records import Record, acting_user_id, utcnow
+from coalition.database import Record, acting_user_id, db, utcnow
 
 #: columns whose values never enter the log; a change is recorded as masked
 MASKED = {"full_name", "phone", "id_number", "notes", "password_hash", "session_token"}

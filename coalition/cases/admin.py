@@ -7,7 +7,6 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from coalition import access
-from coalition.admin import RecordView, choice_filters, tag_filters
 from coalition.audit.models import log_view
 from coalition.cases.models import Case, CasePersonal
 from coalition.choices import (
@@ -18,6 +17,8 @@ from coalition.choices import (
     PROBLEM_CATEGORIES,
     REFERRAL_RESULTS,
 )
+from coalition.offices.filters import tag_filters
+from coalition.views import RecordView, choice_filters
 
 #: form field -> CasePersonal column
 PERSONAL_FIELDS = {
@@ -146,9 +147,3 @@ class CaseView(RecordView):
         return super().render(template, **kwargs)
 
     details_template = "admin/case_details.html"
-
-
-def register(admin) -> None:
-    """Add the cases screen."""
-    admin.add_view(CaseView(Case, name=_l("Legal-protection cases"), endpoint="cases",
-                            category=_l("Office work")))

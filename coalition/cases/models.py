@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.crypto import EncryptedText
-from coalition.records import OfficeWork, Record
+from coalition.database import OfficeWork, Record
 
 # no 0/O or 1/I, so a reference read out on the phone is not misheard
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Email, Optional
 
-from coalition.admin import RecordView, choice_filters
 from coalition.choices import CONTACT_CATEGORIES, CONTACT_KINDS
 from coalition.contacts.models import Contact
-from coalition.extensions import db
+from coalition.database import db
 from coalition.normalize import contact_key
+from coalition.views import RecordView, choice_filters
 
 
 class ContactView(RecordView):
@@ -54,9 +54,3 @@ class ContactView(RecordView):
                        if existing.deleted_at is None else
                        _("This person or entity is already in the directory, in the trash."))
             form.name.errors = [*form.name.errors, message]
-
-
-def register(admin) -> None:
-    """Add the directory screen."""
-    admin.add_view(ContactView(Contact, name=_l("Contacts"), endpoint="contacts",
-                               category=_l("Directory")))

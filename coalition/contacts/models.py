@@ -3,8 +3,8 @@
 from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.database import Record
 from coalition.normalize import contact_key
-from coalition.records import Record
 
 
 class Contact(Record):

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, DoughnutChart, Reference
 from openpyxl.chart.label import DataLabelList
 
+from coalition.database import utcnow
 from coalition.exports.cells import BOLD, RIGHT, TITLE_FONT, Sheet, width_of, yes_no
 from coalition.exports.sheets import (
     CHOICE,
@@ -35,7 +36,6 @@ from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import compute_many
-from coalition.records import utcnow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the figures that describe what happened in cases, shown as "<N" when small

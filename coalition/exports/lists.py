@@ -26,7 +26,7 @@ NEVER = frozenset({"personal", "password_hash", "session_token"})
 
 def record_view(endpoint: str):
     """The record screen (a RecordView) with this endpoint, or None."""
-    from coalition.admin import RecordView
+    from coalition.views import RecordView
 
     for admin in current_app.extensions.get("admin", []):
         for view in admin._views:

@@ -26,7 +26,7 @@ from coalition.choices import (
     VIDEO_KINDS,
     Choices,
 )
-from coalition.extensions import db
+from coalition.database import db
 from coalition.i18n import language
 from coalition.kpis.definitions import BY_KEY, DIMENSIONS, Kpi
 from coalition.kpis.filters import Filters

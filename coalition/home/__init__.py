@@ -1,5 +1,7 @@
 """The home page: what the signed-in user can do next."""
 
+from flask import redirect, url_for
+from flask_admin import AdminIndexView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -38,3 +40,13 @@ def next_steps(admin) -> dict:
         "dashboard": access.has_feature(current_user, "dashboard"),
         "office": current_user.office,
     }
+
+
+class HomeView(AdminIndexView):
+    """The home page: what the signed-in user can do next."""
+
+    @expose("/")
+    def index(self):
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
+        return self.render("admin/index.html", steps=next_steps(self.admin))

@@ -11,7 +11,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from coalition.accounts.models import User
-from coalition.extensions import db
+from coalition.database import db
 from coalition.imports.importer import (
     CREATED,
     SKIPPED,

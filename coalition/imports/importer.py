@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from coalition import access
 from coalition.contacts.models import Contact
-from coalition.extensions import db
+from coalition.database import db
 from coalition.imports.sheets import (
     BY_NAME,
     COUNTED,

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from coalition.activities.admin import PLACE_LABELS as ACTIVITY_LABELS
 from coalition.activities.admin import EventView, TrainingView, VideoView
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
-from coalition.admin import RecordView
 from coalition.cases.admin import CaseView
 from coalition.cases.models import Case
 from coalition.choices import (
@@ -47,6 +46,7 @@ from coalition.partners.admin import PartnerView
 from coalition.partners.models import Partner
 from coalition.publications.admin import PublicationView
 from coalition.publications.models import Publication
+from coalition.views import RecordView
 
 #: kinds of column: how a cell is read
 TEXT, DATE, COUNT, NUMBER, FLAG, CHOICE, OFFICE, TRACK, PROJECT, PARTNERS = (

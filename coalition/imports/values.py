@@ -12,7 +12,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from sqlalchemy import select
 
 from coalition.choices import Choices
-from coalition.extensions import db
+from coalition.database import db
 from coalition.imports.sheets import (
     CHOICE,
     COUNT,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, SelectField
 
 from coalition import access
-from coalition.extensions import db
+from coalition.database import db
 from coalition.imports.importer import Actor, import_workbook, own_office_only
 from coalition.imports.sheets import SHEETS
 from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template

@@ -14,10 +14,9 @@ from sqlalchemy import func, insert, select
 from coalition.audit.models import MASK, MASKED, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
-from coalition.extensions import db
+from coalition.database import acting_user_id, db, utcnow
 from coalition.imports.sheets import PARTNERS, Sheet
 from coalition.normalize import contact_key
-from coalition.records import acting_user_id, utcnow
 
 #: NULLs written out, so that every row has the same columns and one statement takes them all
 _SAME_COLUMNS = {"render_nulls": True}

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.offices.models import Office, Project, Track
 
 #: request argument -> model it names

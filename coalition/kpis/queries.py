@@ -9,7 +9,7 @@ from sqlalchemy import String, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.kpis.definitions import (
     ACTIVE,
     ALWAYS,

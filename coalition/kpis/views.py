@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from coalition import access
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
-from coalition.extensions import db
+from coalition.database import db
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts
 from coalition.kpis.definitions import (

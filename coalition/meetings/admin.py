@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import Length
 
-from coalition.admin import RecordView, ajax_ref, choice_filters, tag_filters
 from coalition.choices import COUNTERPART_CATEGORIES
 from coalition.contacts.models import Contact
 from coalition.meetings.models import Meeting
+from coalition.offices.filters import tag_filters
 from coalition.partners.models import Partner
+from coalition.views import RecordView, ajax_ref, choice_filters
 
 
 class MeetingView(RecordView):
@@ -60,9 +61,3 @@ class MeetingView(RecordView):
                 *form.counterpart_category.errors,
                 _("Choose the counterpart category, or mark the meeting as within-track."),
             ]
-
-
-def register(admin) -> None:
-    """Add the meetings screen."""
-    admin.add_view(MeetingView(Meeting, name=_l("Meetings"), endpoint="meetings",
-                               category=_l("Office work")))

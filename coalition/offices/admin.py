@@ -4,8 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coalition import access
-from coalition.admin import RecordView
-from coalition.offices.models import Office, Project, Track
+from coalition.views import RecordView
 
 NAME_LABELS = {
     "code": _l("Code"),
@@ -57,12 +56,3 @@ class ProjectView(RecordView):
     column_default_sort = ("code", False)
     form_columns = ("code", "name_ar", "name_en", "description")
     column_labels = NAME_LABELS
-
-
-def register(admin) -> None:
-    """Add the office, track and project screens."""
-    category = _l("Administration")
-    admin.add_view(OfficeView(Office, name=_l("Offices"), endpoint="offices", category=category))
-    admin.add_view(TrackView(Track, name=_l("Tracks"), endpoint="tracks", category=category))
-    admin.add_view(ProjectView(Project, name=_l("Projects"), endpoint="projects",
-                               category=category))

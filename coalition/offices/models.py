@@ -3,8 +3,8 @@
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.database import Record
 from coalition.i18n import bilingual
-from coalition.records import Record
 
 
 class NamedRecord(Record):

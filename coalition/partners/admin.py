@@ -3,10 +3,10 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from coalition.admin import RecordView, choice_filters, relation_filter
 from coalition.choices import ORIGINS, PARTNERSHIP_STATUSES, SECTORS
 from coalition.offices.models import Office
 from coalition.partners.models import Partner
+from coalition.views import RecordView, choice_filters, relation_filter
 
 
 class PartnerView(RecordView):
@@ -49,9 +49,3 @@ class PartnerView(RecordView):
         if form.partnership_status.data in ("active", "ended") and not form.partnership_start.data:
             form.partnership_start.errors = [*form.partnership_start.errors,
                                              _("A partnership needs its start date.")]
-
-
-def register(admin) -> None:
-    """Add the partners screen."""
-    admin.add_view(PartnerView(Partner, name=_l("Partners"), endpoint="partners",
-                               category=_l("Directory")))

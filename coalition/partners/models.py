@@ -5,8 +5,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.database import Record
 from coalition.i18n import bilingual
-from coalition.records import Record
 
 
 class Partner(Record):

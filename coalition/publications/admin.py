@@ -3,9 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import URL, NumberRange, Optional
 
-from coalition.admin import RecordView, choice_filters, tag_filters
 from coalition.choices import ADVOCACY_STATUSES, PUBLICATION_KINDS
+from coalition.offices.filters import tag_filters
 from coalition.publications.models import AdvocacyIssue, Publication
+from coalition.views import RecordView, choice_filters
 
 
 class PublicationView(RecordView):
@@ -54,12 +55,3 @@ class AdvocacyIssueView(RecordView):
         "status": _l("Status"),
         "description": _l("Description"),
     }
-
-
-def register(admin) -> None:
-    """Add the publication and advocacy screens."""
-    category = _l("Publications and advocacy")
-    admin.add_view(PublicationView(Publication, name=_l("Publications"),
-                                   endpoint="publications", category=category))
-    admin.add_view(AdvocacyIssueView(AdvocacyIssue, name=_l("Advocacy issues"),
-                                     endpoint="advocacy_issues", category=category))

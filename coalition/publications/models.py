@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.records import OfficeWork
+from coalition.database import OfficeWork
 
 
 class Publication(OfficeWork):

@@ -1,14 +1,39 @@
-"""The base of every record: who created and last changed it, when, its version and trash flag."""
+"""The database: `db`, the declarative base, and `Record`, the base of every record.
+
+Every record says who created and last changed it, when, its version and its trash flag.
+"""
 
 from datetime import UTC, datetime
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import ForeignKey, event
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import ForeignKey, MetaData, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
-from coalition.extensions import db
 
+class Base(DeclarativeBase):
+    """Declarative base with named constraints, so migrations can alter them on SQLite."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     """Naive UTC now, the form every timestamp is stored in."""

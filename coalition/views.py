@@ -1,4 +1,5 @@
-"""Flask-Admin set-up and the base view of every record screen; access is asked of `access`."""
+"""The base view of every record screen, and the admin it is shown in; access is asked of
+`access`. It imports no domain: the factory in `app.py` lists the screens."""
 
 from datetime import date, datetime
 
@@ -22,9 +23,9 @@ from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
 from coalition import access
+from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
-from coalition.extensions import db
-from coalition.records import utcnow
+from coalition.database import db, utcnow
 from coalition.security import csp_nonce
 
 
@@ -183,9 +184,8 @@ class RecordView(ModelView):
     def _limit_office_choices(self, form) -> None:
         """A coordinator picks only their own office."""
         if "office" in form and access.scope(current_user, access.WRITE, self.kind) == access.OWN:
-            from coalition.offices.models import Office
-
-            form.office.query = db.session.query(Office).filter(Office.id == current_user.office_id)
+            office = self.model.office.property.mapper.class_
+            form.office.query = db.session.query(office).filter(office.id == current_user.office_id)
             if request.method == "GET" and form.office.data is None:
                 form.office.data = current_user.office
 
@@ -250,8 +250,6 @@ class RecordView(ModelView):
 
     def changed_since(self, model, version: int) -> str:
         """The fields changed after `version`, with their new values, from the audit trail."""
-        from coalition.audit.admin import history_of
-
         changed: dict = {}
         with db.session.no_autoflush:  # the form's values are on the model, not to be saved
             history = history_of(model)
@@ -266,8 +264,6 @@ class RecordView(ModelView):
         """Details pages show the record's history from the audit trail."""
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
-            from coalition.audit.admin import ACTIONS, changes_html, history_of
-
             kwargs.update(history=history_of(model), audit_actions=ACTIONS,
                           audit_changes=changes_html)
         return super().render(template, **kwargs)
@@ -291,58 +287,16 @@ class RecordView(ModelView):
         return super().handle_view_exception(exc)
 
 
-class HomeView(AdminIndexView):
-    """The home page: what the signed-in user can do next."""
-
-    @expose("/")
-    def index(self):
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login"))
-        from coalition.home import next_steps
-
-        return self.render("admin/index.html", steps=next_steps(self.admin))
-
-
-def register_admin(app: Flask) -> Admin:
-    """Create the admin and add every domain's screens to it."""
-    from coalition.accounts.admin import register as register_accounts
-    from coalition.activities.admin import register as register_activities
-    from coalition.audit.admin import register as register_audit
-    from coalition.cases.admin import register as register_cases
-    from coalition.contacts.admin import register as register_contacts
-    from coalition.exports import register as register_exports
-    from coalition.imports import register as register_imports
-    from coalition.kpis import register as register_kpis
-    from coalition.meetings.admin import register as register_meetings
-    from coalition.offices.admin import register as register_offices
-    from coalition.partners.admin import register as register_partners
-    from coalition.publications.admin import register as register_publications
-
-    admin = Admin(
+def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:
+    """The admin every screen is added to: our theme, RTL base template and CSP nonce."""
+    return Admin(
         app,
         name=_l("Coalition"),
-        index_view=HomeView(name=_l("Home"), url="/"),
+        index_view=index_view,
         theme=Bootstrap4Theme(base_template="admin/base.html", fluid=True),
         translations_path=None,
         csp_nonce_generator=csp_nonce,
     )
-    for register in (
-        register_kpis,
-        register_meetings,
-        register_activities,
-        register_cases,
-        register_partners,
-        register_contacts,
-        register_publications,
-        register_imports,
-        register_offices,
-        register_accounts,
-        register_audit,
-        register_exports,
-    ):
-        register(admin)
-    return admin
-
 
 
 def _yes_no(value: bool) -> Markup:
@@ -378,14 +332,6 @@ def relation_filter(model, label):
         (row.code, str(row)) for row in db.session.scalars(
             db.select(model).where(model.deleted_at.is_(None)).order_by(model.name_ar))]
     return flt
-
-
-def tag_filters() -> tuple:
-    """Filters by office, track and project, for records of an office's work."""
-    from coalition.offices.models import Office, Project, Track
-
-    return (relation_filter(Office, _l("Office")), relation_filter(Track, _l("Track")),
-            relation_filter(Project, _l("Project")))
 
 
 class _Lookup(QueryAjaxModelLoader):
