@@ -16,19 +16,19 @@ READ, WRITE = "read", "write"
 RULES: dict[str, dict[str, dict[str, str]]] = {
     "admin": {
         "*": {READ: ALL, WRITE: ALL},
-        "personal": {READ: ALL, WRITE: ALL},
+        "case_personal": {READ: ALL, WRITE: ALL},
     },
     "leadership": {
         "*": {READ: ALL, WRITE: NONE},
         "users": {READ: NONE, WRITE: NONE},
-        "personal": {READ: NONE, WRITE: NONE},
+        "case_personal": {READ: NONE, WRITE: NONE},
         "audit": {READ: NONE, WRITE: NONE},
         "trash": {READ: NONE, WRITE: NONE},
     },
     "coordinator": {
         "*": {READ: ALL, WRITE: OWN},
         "cases": {READ: OWN, WRITE: OWN},
-        "personal": {READ: OWN, WRITE: OWN},
+        "case_personal": {READ: OWN, WRITE: OWN},
         # the directory and partners are shared by the whole coalition
         "contacts": {READ: ALL, WRITE: ALL},
         "partners": {READ: ALL, WRITE: ALL},

@@ -4,6 +4,7 @@ Every record says who created and last changed it, when, its version and its tra
 """
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from flask import has_request_context
 from flask_login import current_user
@@ -17,6 +18,8 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+
+from coalition.fields import Fields
 
 
 class Base(DeclarativeBase):
@@ -44,8 +47,9 @@ class Record(db.Model):
     """Abstract base: audit columns, optimistic-locking version and a soft-delete flag."""
 
     __abstract__ = True
-    #: key in the access rules (coalition.access.RULES)
-    kind: str = ""
+    #: the record type's one declaration of its fields (coalition.fields); its access
+    #: rules are found under its table name (coalition.access.RULES)
+    fields: ClassVar[Fields] = Fields()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

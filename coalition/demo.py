@@ -246,7 +246,7 @@ def _contacts(rng) -> list[Contact]:
             continue
         keys.add(key)
         contacts.append(Contact(
-            name=name, kind_code="person", organisation=ORGANISATIONS[org_index],
+            name=name, contact_kind="person", organisation=ORGANISATIONS[org_index],
             title=rng.choice(TITLES), category=CONTACT_CATEGORY_BY_ORG[org_index],
             city=rng.choice(CITIES), country="تركيا" if rng.random() < 0.8 else "سوريا",
             phone="", email="", match_key=key,

@@ -6,10 +6,13 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from coalition.choices import Choices
 from coalition.extensions import babel
 
 RTL_LANGUAGES = {"ar"}
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English", "tr": "Türkçe"}
+#: the interface languages as a coded choice (each named in itself)
+LANGUAGES = Choices(*LANGUAGE_NAMES.items())
 LOCALE_COOKIE = "locale"
 
 

@@ -18,14 +18,27 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
 from coalition.database import db, utcnow
+from coalition.fields import (
+    CHOICE,
+    MANY,
+    ONE,
+    RECORD_LABELS,
+    REQUIRED,
+    Bound,
+    Field,
+    bound,
+    is_blank,
+    value_problem,
+)
 from coalition.security import csp_nonce
 
 
@@ -37,6 +50,47 @@ def _label_formatter(field: str, pairs):
     """A list-column formatter that shows a code's label, or a dash for none."""
     labels = dict(pairs)
     return lambda _v, _c, model, _n: labels.get(getattr(model, field), "—")
+
+
+#: what the details page shows after the declared fields: who made and changed the record
+AUDIT_COLUMNS = ("created_at", "created_by", "updated_at", "updated_by")
+
+
+class Declared:
+    """A field's declared checks as a form validator: the import's verdict and message."""
+
+    def __init__(self, field: Field, length: int | None = None) -> None:
+        self.field, self.length = field, length
+        self.field_flags = {"required": True} if field.required else {}
+
+    def __call__(self, form, field) -> None:
+        if field.process_errors:  # the text could not be read: that message says why
+            raise StopValidation()
+        typed = any(str(raw).strip() for raw in (field.raw_data or ()))
+        if is_blank(field.data) and not typed:
+            if self.field.required:
+                raise StopValidation(str(REQUIRED))
+            field.errors[:] = []
+            raise StopValidation()  # nothing given: nothing more to check
+        if message := value_problem(self.field, field.data, self.length):
+            raise StopValidation(message)
+
+
+def _sort_key(b: Bound):
+    """How a list column sorts: a related record by its Arabic name, others by value."""
+    if b.kind == ONE:
+        name = "name_ar" if hasattr(b.target, "name_ar") else "id"
+        return (b.field.name, f"{b.field.name}.{name}")
+    return b.field.name
+
+
+def _filters(model, b: Bound) -> tuple:
+    """The list filters of a declared field."""
+    if b.kind == CHOICE:
+        return choice_filters(getattr(model, b.attr), b.field.label, b.field.choices)
+    if b.kind == ONE:
+        return (relation_filter(b.target, b.field.label),)
+    return (b.field.name,)
 
 
 class RecordView(ModelView):
@@ -70,21 +124,12 @@ class RecordView(ModelView):
         int: lambda _view, value, _name: format_decimal(value),
         float: lambda _view, value, _name: format_decimal(value),
     }
-    column_labels = {
-        "office": _l("Office"),
-        "track": _l("Track"),
-        "project": _l("Project"),
-        "created_at": _l("Created at"),
-        "updated_at": _l("Last changed at"),
-        "created_by": _l("Created by"),
-        "updated_by": _l("Last changed by"),
-        "version": _l("Version"),
-    }
     form_extra_fields = {"record_version": HiddenField()}
 
-    def __init__(self, model, *, name, endpoint, category=None):
-        self.kind = model.kind
-        self.column_labels = {**RecordView.column_labels, **type(self).column_labels}
+    def __init__(self, model, *, endpoint, category=None, name=None):
+        self.kind = model.__tablename__
+        name = name or model.fields.title
+        self._declare(model)
         # coded columns show their label, and a dash rather than "None" when empty
         self.column_formatters = {
             **{name: _label_formatter(name, pairs) for name, pairs in
@@ -95,6 +140,45 @@ class RecordView(ModelView):
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
         super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",
                          category=category)
+
+    def _declare(self, model) -> None:
+        """Columns, labels, help, choices, filters, look-ups and checks from the declaration."""
+        configure_mappers()  # every model is imported by now: relations can be followed
+        declared = model.fields
+        fields = {b.field.name: b for b in bound(model)}
+        mine = self  # the screen's own settings, where it has any, win
+
+        def unless_set(attribute: str, value) -> None:
+            if getattr(self, attribute, None) is None:
+                setattr(self, attribute, value)
+
+        self.column_labels = {**RECORD_LABELS, **declared.labels(), **(mine.column_labels or {})}
+        self.column_descriptions = {**declared.helps(), **(mine.column_descriptions or {})}
+        unless_set("column_list", declared.names(listed=True))
+        unless_set("form_columns", declared.names(entered=True))
+        unless_set("column_searchable_list", declared.names(searched=True) or None)
+        unless_set("column_details_list", tuple(
+            f.name for f in declared if not f.personal) + AUDIT_COLUMNS)
+        choices = {f.name: f.choices.form() for f in declared if f.choices is not None}
+        self.column_choices = {**choices, **(mine.column_choices or {})}
+        self.form_choices = {**choices, **(mine.form_choices or {})}
+        unless_set("column_sortable_list", tuple(
+            _sort_key(fields[name]) for name in self.column_list
+            if name in fields and fields[name].kind != MANY))
+        unless_set("column_filters", tuple(
+            flt for f in declared if f.filtered for flt in _filters(model, fields[f.name])))
+        self.form_args = {
+            **{f.name: {"validators": [Declared(f, fields[f.name].length)]}
+               for f in declared if f.entered},
+            **(mine.form_args or {}),
+        }
+        unless_set("form_ajax_refs", {
+            name: ajax_ref(name, b.target, *b.field.lookup)
+            for name, b in fields.items() if b.kind == MANY and b.field.lookup} or None)
+        self.form_widget_args = {
+            **{f.name: {"dir": "ltr"} for f in declared if f.ltr},
+            **(mine.form_widget_args or {}),
+        }
 
     # --- who may see and do what -------------------------------------------------------
     def is_accessible(self) -> bool:
@@ -211,7 +295,15 @@ class RecordView(ModelView):
         return form
 
     def check_form(self, form) -> None:
-        """Add record-specific errors to form fields; views override it."""
+        """The record's own rules (the declaration's), each beside its field."""
+        rules = self.model.fields.rules
+        if rules is None:
+            return
+        values = {field.name: field.data for field in form}
+        for name, message in rules(values):
+            target = form[name] if name in form else None
+            if target is not None and not target.errors:
+                target.errors = [*target.errors, message]
 
     def validate_form(self, form) -> bool:
         valid = super().validate_form(form)
@@ -223,13 +315,6 @@ class RecordView(ModelView):
             if isinstance(field.errors, list | tuple):
                 field.errors = [e if isinstance(e, dict | list) else str(e) for e in field.errors]
         return valid
-
-    @staticmethod
-    def dates_in_order(form, start: str, end: str) -> None:
-        """Refuse an end date before its start date, next to the end field."""
-        first, last = form[start].data, form[end].data
-        if isinstance(first, date) and isinstance(last, date) and last < first:
-            form[end].errors = [*form[end].errors, _("The end date cannot be before the start.")]
 
     def on_model_change(self, form, model, is_created) -> None:
         if not access.can(current_user, access.WRITE, self.kind, model.office_scope):

@@ -97,10 +97,10 @@ def office_workbook(client) -> openpyxl.Workbook:
     """A filled template: every sheet, coded values given as codes, Arabic and English labels."""
     book = template(client)
     fill(book, "contacts",
-         {"name": "أحمد الحلبي", "organisation": "رئاسة الهجرة", "kind": "person",
+         {"name": "أحمد الحلبي", "organisation": "رئاسة الهجرة", "contact_kind": "person",
           "category": "government", "title": "مدير", "city": "إسطنبول", "country": "تركيا",
           "phone": 905551112233, "email": "ahmad@example.org"},
-         {"name": "İHH", "kind": "Entity", "category": "مجتمع مدني", "city": "Istanbul"})
+         {"name": "İHH", "contact_kind": "Entity", "category": "مجتمع مدني", "city": "Istanbul"})
     fill(book, "partners",
          {"name_ar": "جمعية التضامن", "name_latin": "Dayanisma Dernegi", "origin": "turkish",
           "sector": "ngo", "partnership_status": "active", "partnership_start": "2023-01-15",
@@ -109,7 +109,7 @@ def office_workbook(client) -> openpyxl.Workbook:
           "sector": "un"})
     fill(book, "meetings",
          {"date": date(2024, 3, 5), "office": "protection", "counterpart_category": "tr_ngo",
-          "government": "no", "comprehensive": "no", "counterparts": "Dayanisma Dernegi",
+          "government": "no", "comprehensive": "no", "partners": "Dayanisma Dernegi",
           "city": "إسطنبول", "topic": "تنسيق الحماية"},
          {"date": "2024-03-06", "office": "مكتب الحماية", "track": "networking",
           "counterpart_category": "المؤسسات التركية الحكومية وغير الحكومية",
@@ -117,23 +117,23 @@ def office_workbook(client) -> openpyxl.Workbook:
           "city": "أنقرة", "topic": "لقاء رئاسة الهجرة"},
          {"date": "٠٧/٠٣/٢٠٢٤", "office": "Protection Office",
           "counterpart_category": "Arab and international institutions", "government": False,
-          "comprehensive": "yes", "counterparts": "جمعية التضامن; UNHCR",
+          "comprehensive": "yes", "partners": "جمعية التضامن; UNHCR",
           "topic": "اجتماع المسار الشهري"})
     fill(book, "trainings",
-         {"title": "ورشة الامتثال", "kind": "workshop", "start_date": "2024-04-01",
+         {"title": "ورشة الامتثال", "training_kind": "workshop", "start_date": "2024-04-01",
           "end_date": "2024-04-02", "hours": 6, "participants": 25, "trainers": 2,
           "online": "no"})
     fill(book, "videos",
-         {"title": "حقوقك في الإقامة", "kind": "awareness_video", "published_on": "2024-02-01",
+         {"title": "حقوقك في الإقامة", "video_kind": "awareness_video", "published_on": "2024-02-01",
           "platform": "youtube", "link": "https://example.org/v/1", "views": 1200})
     fill(book, "activities",
          {"title": "جلسة توعية قانونية", "date": "2024-05-01", "attendees": 40,
           "partners": "UNHCR", "topic": "الحماية المؤقتة"})
     fill(book, "events",
-         {"title": "ندوة عن الترحيل", "kind": "webinar", "date": "2024-05-10", "online": "yes",
+         {"title": "ندوة عن الترحيل", "event_kind": "webinar", "date": "2024-05-10", "online": "yes",
           "attendees": 80, "partners": "جمعية التضامن"})
     fill(book, "publications",
-         {"title": "ورقة سياسات", "kind": "policy_paper", "date": "2022-07-17",
+         {"title": "ورقة سياسات", "publication_kind": "policy_paper", "date": "2022-07-17",
           "word_count": 1300})
     same_case = {"opened_on": "2024-01-10", "problem_category": "residence",
                  "consultation_outcome": "directed_to_procedure", "mediation": "immigration",
@@ -156,14 +156,14 @@ def test_the_template_has_a_sheet_per_record_type_with_keys_labels_and_lists(log
     meetings = book["meetings"]
     keys = [cell.value for cell in meetings[1]]
     assert keys[:2] == ["date", "office"]
-    assert {"counterpart_category", "government", "comprehensive", "counterparts", "city",
+    assert {"counterpart_category", "government", "comprehensive", "partners", "city",
             "topic"} <= set(keys)
     assert meetings.row_dimensions[1].hidden
     labels = [cell.value for cell in meetings[2]]
     assert labels[0].startswith("التاريخ")  # the coordinator's language: Arabic by default
     assert meetings.sheet_view.rightToLeft
     contact_keys = [cell.value for cell in book["contacts"][1]]
-    assert contact_keys[:9] == ["name", "organisation", "kind", "category", "title", "city",
+    assert contact_keys[:9] == ["name", "organisation", "contact_kind", "category", "title", "city",
                                 "country", "phone", "email"]
     assert "reference" not in [cell.value for cell in book["cases"][1]]
     assert "full_name" not in [cell.value for cell in book["cases"][1]]
@@ -215,12 +215,12 @@ def test_a_filled_template_is_imported_and_moves_the_kpis(app, world, login):
 
     with app.app_context():
         ahmad = db.session.query(Contact).filter_by(email="ahmad@example.org").one()
-        assert (ahmad.name, ahmad.organisation, ahmad.kind_code, ahmad.category) == (
+        assert (ahmad.name, ahmad.organisation, ahmad.contact_kind, ahmad.category) == (
             "أحمد الحلبي", "رئاسة الهجرة", "person", "government")
         assert ahmad.phone == "905551112233"  # a number typed in a phone cell stays whole
         assert ahmad.created_by.username == "coord_a" and ahmad.created_at is not None
         ihh = db.session.query(Contact).filter_by(name="İHH").one()
-        assert (ihh.kind_code, ihh.category) == ("entity", "civil_society")
+        assert (ihh.contact_kind, ihh.category) == ("entity", "civil_society")
 
         solidarity = db.session.query(Partner).filter_by(name_latin="Dayanisma Dernegi").one()
         assert (solidarity.origin, solidarity.sector, solidarity.partnership_status) == (
@@ -391,7 +391,7 @@ def test_a_sheet_with_errors_writes_nothing_and_lists_every_error(app, world, lo
           "topic": "x"},
          {"date": "2024-03-07", "office": "detainees", "counterpart_category": "tr_ngo",
           "topic": "مكتب آخر"},
-         {"date": "2024-03-08", "comprehensive": "no", "counterparts": "جهة مجهولة",
+         {"date": "2024-03-08", "comprehensive": "no", "partners": "جهة مجهولة",
           "topic": ""})
     fill(book, "trainings", {"title": "ورشة", "start_date": "2024-04-02",
                              "end_date": "2024-04-01", "hours": -3, "participants": "many"})
@@ -409,7 +409,7 @@ def test_a_sheet_with_errors_writes_nothing_and_lists_every_error(app, world, lo
         ("meetings", "4", "F", "government"),
         ("meetings", "5", "B", "office"),
         ("meetings", "6", "E", "counterpart_category"),
-        ("meetings", "6", "H", "counterparts"),
+        ("meetings", "6", "H", "partners"),
         ("meetings", "6", "K", "topic"),
         ("trainings", "3", "D", "end_date"),
         ("trainings", "3", "H", "hours"),

@@ -141,7 +141,7 @@ def test_each_kpi_moves_by_exactly_what_is_logged(world, login):
         partnership_status="active", partnership_start="2023-01-01")
     add(client, "partners", name_ar="جمعية مقترحة", origin="syrian", sector="ngo",
         partnership_status="proposed")
-    add(client, "contacts", name="أحمد الحلبي", kind_code="person", category="government")
+    add(client, "contacts", name="أحمد الحلبي", contact_kind="person", category="government")
     add(client, "events", **tagged(world), title="ندوة", event_kind="webinar", date="2024-05-01",
         attendees="80")
     add(client, "publications", **tagged(world), title="ورقة", publication_kind="policy_paper",
@@ -245,7 +245,7 @@ def test_office_track_and_project_filters_exclude_the_rest(world, login):
     add(client, "partners", name_ar="شريك", origin="turkish", sector="ngo",
         partnership_status="active", partnership_start="2023-01-01",
         office=str(world["office_b"]))
-    add(client, "contacts", name="سارة", kind_code="person", category="media")
+    add(client, "contacts", name="سارة", contact_kind="person", category="media")
     office_a = kpis(client, office=world["office_a"])
     assert (office_a["meetings.total"], office_a["trainings.hours"]) == (1, 0)
     assert office_a["partnerships.total"] == 0  # a partner's office is honoured

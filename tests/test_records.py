@@ -64,7 +64,7 @@ def office_forms(world) -> dict:
                                "partnership_status": "active",
                                "partnership_start": "2023-01-01"},
                      "name_latin", "Partner Association"),
-        "contacts": (Contact, {"name": "أحمد الحلبي", "kind_code": "person",
+        "contacts": (Contact, {"name": "أحمد الحلبي", "contact_kind": "person",
                                "organisation": "رئاسة الهجرة", "category": "government"},
                      "title", "مدير"),
     }

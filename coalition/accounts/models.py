@@ -3,18 +3,29 @@
 import secrets
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from coalition.choices import ROLES
 from coalition.database import Record
+from coalition.fields import CODE, EMAIL, Field, Fields
+from coalition.i18n import LANGUAGES
+
+
+def _check_user(values) -> list[tuple[str, str]]:
+    """A coordinator belongs to an office."""
+    if values.get("role") == "coordinator" and not values.get("office"):
+        return [("office", _("A coordinator belongs to an office."))]
+    return []
 
 
 class User(Record):
     """A person who signs in; a coordinator belongs to one office."""
 
     __tablename__ = "users"
-    kind = "users"
 
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
@@ -28,6 +39,18 @@ class User(Record):
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
 
     office = relationship("Office", foreign_keys=[office_id], lazy="selectin")
+
+    fields = Fields(
+        Field("username", _l("Username"), required=True, listed=True, searched=True, text=CODE),
+        Field("display_name", _l("Name"), listed=True, searched=True),
+        Field("email", _l("Email"), text=EMAIL, searched=True),
+        Field("role", _l("Role"), choices=ROLES, required=True, listed=True, filtered=True),
+        Field("office", _l("Office"), listed=True, filtered=True),
+        Field("locale", _l("Language"), choices=LANGUAGES, listed=True),
+        Field("active", _l("Active"), listed=True, filtered=True),
+        rules=_check_user,
+        title=_l("Users"),
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.username

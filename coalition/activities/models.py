@@ -2,17 +2,22 @@
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
 from coalition.database import OfficeWork, db
+from coalition.fields import LINK, Field, Fields, dates_in_order, office_work
+
+#: the columns a look-up of partners searches
+PARTNER_LOOKUP = ("name_ar", "name_latin")
 
 
 class Training(OfficeWork):
     """A workshop, training or course, with its hours, participants and trainers."""
 
     __tablename__ = "trainings"
-    kind = "trainings"
 
     title: Mapped[str] = mapped_column(String(300))
     training_kind: Mapped[str] = mapped_column("kind", String(20), default="workshop", index=True)
@@ -26,6 +31,24 @@ class Training(OfficeWork):
     online: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
 
+    fields = Fields(
+        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
+        Field("training_kind", _l("Kind"), choices=TRAINING_KINDS, listed=True, filtered=True,
+              donor=True, aliases=("kind",)),
+        Field("start_date", _l("Start date"), required=True, listed=True, filtered=True,
+              donor=True),
+        Field("end_date", _l("End date"), donor=True),
+        *office_work(),
+        Field("hours", _l("Hours"), minimum=0, listed=True, donor=True),
+        Field("participants", _l("Participants"), minimum=0, listed=True, donor=True),
+        Field("trainers", _l("Trainers"), minimum=0, listed=True, donor=True),
+        Field("place", _l("Place"), searched=True, donor=True),
+        Field("online", _l("Online"), listed=True, filtered=True, donor=True),
+        Field("notes", _l("Notes")),
+        rules=lambda values: dates_in_order(values, "start_date", "end_date"),
+        title=_l("Workshops and trainings"),
+    )
+
     def __str__(self) -> str:
         return self.title
 
@@ -34,7 +57,6 @@ class Video(OfficeWork):
     """An awareness video, reel, interview, human story or programme episode."""
 
     __tablename__ = "videos"
-    kind = "videos"
 
     title: Mapped[str] = mapped_column(String(300))
     video_kind: Mapped[str] = mapped_column(
@@ -44,6 +66,20 @@ class Video(OfficeWork):
     platform: Mapped[str] = mapped_column(String(20), default="youtube")
     link: Mapped[str] = mapped_column(String(500), default="")
     views: Mapped[int] = mapped_column(default=0)
+
+    fields = Fields(
+        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
+        Field("video_kind", _l("Kind"), choices=VIDEO_KINDS, listed=True, filtered=True,
+              donor=True, aliases=("kind",)),
+        Field("published_on", _l("Publish date"), required=True, listed=True, filtered=True,
+              donor=True),
+        Field("platform", _l("Platform"), choices=PLATFORMS, listed=True, filtered=True,
+              donor=True),
+        Field("link", _l("Link"), text=LINK, searched=True, donor=True),
+        *office_work(),
+        Field("views", _l("Views"), minimum=0, listed=True, donor=True),
+        title=_l("Awareness videos"),
+    )
 
     def __str__(self) -> str:
         return self.title
@@ -67,7 +103,6 @@ class AwarenessActivity(OfficeWork):
     """An awareness session or campaign activity for the community."""
 
     __tablename__ = "awareness_activities"
-    kind = "awareness_activities"
 
     title: Mapped[str] = mapped_column(String(300))
     date: Mapped[dt.date] = mapped_column(index=True)
@@ -78,6 +113,18 @@ class AwarenessActivity(OfficeWork):
 
     partners = relationship("Partner", secondary=activity_partners)
 
+    fields = Fields(
+        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
+        Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
+        *office_work(),
+        Field("place", _l("Place"), listed=True, searched=True, donor=True),
+        Field("online", _l("Online"), listed=True, filtered=True, donor=True),
+        Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
+        Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
+        Field("topic", _l("Topic"), searched=True),
+        title=_l("Awareness activities"),
+    )
+
     def __str__(self) -> str:
         return self.title
 
@@ -86,7 +133,6 @@ class Event(OfficeWork):
     """A webinar, conference, press conference, side event, delegation visit, screening …"""
 
     __tablename__ = "events"
-    kind = "events"
 
     title: Mapped[str] = mapped_column(String(300))
     event_kind: Mapped[str] = mapped_column("kind", String(20), default="other", index=True)
@@ -97,6 +143,20 @@ class Event(OfficeWork):
     topic: Mapped[str] = mapped_column(Text, default="")
 
     partners = relationship("Partner", secondary=event_partners)
+
+    fields = Fields(
+        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
+        Field("event_kind", _l("Kind"), choices=EVENT_KINDS, listed=True, filtered=True,
+              donor=True, aliases=("kind",)),
+        Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
+        *office_work(listed=("office",)),
+        Field("place", _l("Place"), listed=True, searched=True, donor=True),
+        Field("online", _l("Online"), listed=True, filtered=True, donor=True),
+        Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
+        Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
+        Field("topic", _l("Topic"), searched=True),
+        title=_l("Events"),
+    )
 
     def __str__(self) -> str:
         return self.title

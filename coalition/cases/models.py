@@ -3,11 +3,22 @@
 import datetime as dt
 import secrets
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.choices import (
+    CASE_STATUSES,
+    CONSULTATION_OUTCOMES,
+    COURT_REFERRALS,
+    MEDIATIONS,
+    PROBLEM_CATEGORIES,
+    REFERRAL_RESULTS,
+)
 from coalition.crypto import EncryptedText
 from coalition.database import OfficeWork, Record
+from coalition.fields import CODE, PHONE, Field, Fields, dates_in_order, office_work
 
 # no 0/O or 1/I, so a reference read out on the phone is not misheard
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -19,11 +30,35 @@ def new_reference() -> str:
     return f"HM-{chars[:4]}-{chars[4:]}"
 
 
+#: the case form's personal fields -> the CasePersonal column each fills
+PERSONAL_FIELDS = {
+    "personal_name": "full_name",
+    "personal_phone": "phone",
+    "personal_id_number": "id_number",
+    "personal_notes": "notes",
+}
+
+
+def _check_case(values) -> list[tuple[str, str]]:
+    """Dates in order; a referral has its result; a closed case its date; consent first."""
+    problems = [*dates_in_order(values, "opened_on", "closed_on"),
+                *dates_in_order(values, "opened_on", "consent_date")]
+    if values.get("court_referral") not in (None, "", "none") and not values.get(
+            "referral_result"):
+        problems.append(("referral_result", _(
+            "Give the result of the court referral (it may be 'under follow-up').")))
+    if values.get("status") == "closed" and not values.get("closed_on"):
+        problems.append(("closed_on", _("A closed case needs its closing date.")))
+    if any(values.get(name) for name in PERSONAL_FIELDS) and not values.get("consent_given"):
+        problems.append(("consent_given", _(
+            "Personal details can only be saved with the person's recorded consent.")))
+    return problems
+
+
 class Case(OfficeWork):
     """A case: what was asked, what was done and where it stands; no personal details."""
 
     __tablename__ = "cases"
-    kind = "cases"
 
     reference: Mapped[str] = mapped_column(String(20), unique=True, default=new_reference)
     opened_on: Mapped[dt.date] = mapped_column(index=True)
@@ -42,6 +77,28 @@ class Case(OfficeWork):
         "CasePersonal", uselist=False, back_populates="case", cascade="all, delete-orphan"
     )
 
+    fields = Fields(
+        Field("reference", _l("Reference"), listed=True, searched=True, entered=False,
+              imported=False, text=CODE),
+        *office_work(listed=("office",)),
+        Field("opened_on", _l("Opened on"), required=True, listed=True, filtered=True),
+        Field("closed_on", _l("Closed on"), filtered=True),
+        Field("problem_category", _l("Problem category"), choices=PROBLEM_CATEGORIES,
+              listed=True, filtered=True),
+        Field("consultation_outcome", _l("Consultation outcome"),
+              choices=CONSULTATION_OUTCOMES, listed=True, filtered=True),
+        Field("mediation", _l("Mediation"), choices=MEDIATIONS, listed=True, filtered=True),
+        Field("court_referral", _l("Court referral"), choices=COURT_REFERRALS, listed=True,
+              filtered=True),
+        Field("referral_result", _l("Result of the referral"), choices=REFERRAL_RESULTS),
+        Field("status", _l("Status"), choices=CASE_STATUSES, listed=True, filtered=True),
+        Field("consent_given", _l("Consent given")),
+        Field("consent_date", _l("Consent date")),
+        Field("consent_scope", _l("What was consented to")),
+        rules=_check_case,
+        title=_l("Legal-protection cases"),
+    )
+
     def __str__(self) -> str:
         return self.reference
 
@@ -50,7 +107,6 @@ class CasePersonal(Record):
     """The personal details of a case, only for its office's coordinators and admins."""
 
     __tablename__ = "case_personal"
-    kind = "personal"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
     full_name: Mapped[str] = mapped_column(EncryptedText, default="")
@@ -59,6 +115,15 @@ class CasePersonal(Record):
     notes: Mapped[str] = mapped_column(EncryptedText, default="")
 
     case = relationship("Case", back_populates="personal")
+
+    fields = Fields(
+        Field("full_name", _l("Name"), length=200, personal=True, imported=False),
+        Field("phone", _l("Phone"), length=50, text=PHONE, personal=True, imported=False),
+        Field("id_number", _l("ID number"), length=50, text=CODE, personal=True,
+              imported=False),
+        Field("notes", _l("Personal notes"), personal=True, imported=False),
+        title=_l("Personal details of cases"),
+    )
 
     @property
     def office_scope(self) -> int | None:

@@ -1,9 +1,12 @@
 """Directory entries, unique by their folded name and organisation."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from coalition.choices import CONTACT_CATEGORIES, CONTACT_KINDS
 from coalition.database import Record
+from coalition.fields import EMAIL, PHONE, Field, Fields
 from coalition.normalize import contact_key
 
 
@@ -11,10 +14,9 @@ class Contact(Record):
     """A person or an entity in the directory."""
 
     __tablename__ = "contacts"
-    kind = "contacts"
 
     name: Mapped[str] = mapped_column(String(300))
-    kind_code: Mapped[str] = mapped_column("kind", String(10), default="person")
+    contact_kind: Mapped[str] = mapped_column("kind", String(10), default="person")
     organisation: Mapped[str] = mapped_column(String(300), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     category: Mapped[str] = mapped_column(String(20), default="other", index=True)
@@ -25,6 +27,22 @@ class Contact(Record):
     notes: Mapped[str] = mapped_column(Text, default="")
     #: folded name + organisation; the same entry is never entered twice
     match_key: Mapped[str] = mapped_column(String(620), unique=True)
+
+    fields = Fields(
+        Field("name", _l("Name"), required=True, listed=True, searched=True),
+        Field("organisation", _l("Organisation"), listed=True, searched=True),
+        Field("contact_kind", _l("Person or entity"), choices=CONTACT_KINDS, listed=True,
+              filtered=True, aliases=("kind", "kind_code")),
+        Field("category", _l("Category"), choices=CONTACT_CATEGORIES, listed=True,
+              filtered=True),
+        Field("title", _l("Title"), listed=True, searched=True),
+        Field("city", _l("City"), listed=True, filtered=True, searched=True),
+        Field("country", _l("Country"), listed=True, filtered=True),
+        Field("phone", _l("Phone"), text=PHONE, searched=True),
+        Field("email", _l("Email"), text=EMAIL, searched=True),
+        Field("notes", _l("Notes")),
+        title=_l("Contacts"),
+    )
 
     def __str__(self) -> str:
         return f"{self.name} — {self.organisation}" if self.organisation else self.name

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from coalition import access
 from coalition.contacts.models import Contact
 from coalition.database import db
+from coalition.fields import REQUIRED
 from coalition.imports.sheets import (
     BY_NAME,
     COUNTED,
@@ -333,7 +334,7 @@ class _RowReader:
                     refuse(f, _("Give the office (its code or its name), or choose the office "
                                 "to import into."))
             elif f.required:
-                refuse(f, _("This cell must be filled in."))
+                refuse(f, str(REQUIRED))
         office_field = sheet.by_key.get("office")
         if office_field is not None and office_field.key not in bad:
             office_id = values.get("office_id")
@@ -344,7 +345,8 @@ class _RowReader:
                 refuse(office_field, _("Your role may not import records of this office."))
         elif office_field is None and not self.actor.may_write(sheet.kind, None):
             refuse(sheet.fields[0], _("Your role may not import records of this office."))
-        for key, message in sheet.check(values) if sheet.check else ():
+        given = [f.key for f in sheet.fields if f.key not in bad]
+        for key, message in sheet.check(values, given):
             if key not in bad:
                 refuse(sheet.by_key[key], message)
         return None if bad else values

@@ -90,7 +90,7 @@ class Links:
         view = self.views.get(kpi.model)
         office = filters.ids("office") if "office" in kpi.dimensions else None
         if not self.allowed or view is None or not access.can(
-                self.user, access.READ, kpi.model.kind, office):
+                self.user, access.READ, kpi.model.__tablename__, office):
             return None
         if template:
             dated = kpi.period == DATED

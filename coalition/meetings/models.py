@@ -2,10 +2,14 @@
 
 import datetime as dt
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coalition.choices import COUNTERPART_CATEGORIES
 from coalition.database import OfficeWork, db
+from coalition.fields import Field, Fields, office_work
 
 meeting_partners = Table(
     "meeting_partners",
@@ -21,11 +25,18 @@ meeting_contacts = Table(
 )
 
 
+def _check_meeting(values) -> list[tuple[str, str]]:
+    """An outside meeting needs its counterpart category."""
+    if not values.get("comprehensive") and not values.get("counterpart_category"):
+        return [("counterpart_category",
+                 _("Choose the counterpart category, or mark the meeting as within-track."))]
+    return []
+
+
 class Meeting(OfficeWork):
     """A meeting an office held; a within-track meeting may have no outside counterpart."""
 
     __tablename__ = "meetings"
-    kind = "meetings"
 
     date: Mapped[dt.date] = mapped_column(index=True)
     counterpart_category: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -40,5 +51,30 @@ class Meeting(OfficeWork):
     partners = relationship("Partner", secondary=meeting_partners)
     contacts = relationship("Contact", secondary=meeting_contacts)
 
+    fields = Fields(
+        Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
+        *office_work(),
+        Field("counterpart_category", _l("Counterpart category"),
+              choices=COUNTERPART_CATEGORIES, listed=True, filtered=True, donor=True),
+        Field("government", _l("Official government meeting"), listed=True, filtered=True,
+              donor=True),
+        Field("comprehensive", _l("Within-track (comprehensive) meeting"), listed=True,
+              filtered=True, donor=True, help=_l(
+                  "A meeting of the coalition's own track; it may have no outside counterpart.")),
+        Field("partners", _l("Counterpart organisations"), lookup=("name_ar", "name_latin"),
+              aliases=("counterparts",), donor=True),
+        Field("contacts", _l("Counterpart persons"), lookup=("name", "organisation"),
+              imported=False),
+        Field("counterpart_level", _l("Counterpart level"), searched=True, donor=True,
+              help=_l("For example: deputy minister, director, mayor.")),
+        Field("city", _l("City"), listed=True, filtered=True, searched=True, donor=True),
+        Field("topic", _l("Topic"), required=True, listed=True, searched=True, donor=True),
+        Field("outcome", _l("Outcome"), searched=True),
+        Field("follow_up", _l("Follow-up")),
+        rules=_check_meeting,
+        title=_l("Meetings"),
+    )
+
     def __str__(self) -> str:
         return f"{self.date} — {self.topic}"
+

@@ -1,10 +1,19 @@
 """Offices, tracks (work streams) and projects."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.database import Record
+from coalition.fields import CODE, Field, Fields
 from coalition.i18n import bilingual
+
+#: the code and names every office, track and project has
+NAMES = (
+    Field("code", _l("Code"), required=True, listed=True, searched=True, text=CODE),
+    Field("name_ar", _l("Name (Arabic)"), required=True, listed=True, searched=True),
+    Field("name_en", _l("Name (English)"), listed=True, searched=True),
+)
 
 
 class NamedRecord(Record):
@@ -24,7 +33,6 @@ class Office(NamedRecord):
     """An office of the coalition: what it is for, what it did, what stands in its way."""
 
     __tablename__ = "offices"
-    kind = "offices"
 
     description: Mapped[str] = mapped_column(Text, default="")
     mission: Mapped[str] = mapped_column(Text, default="")
@@ -32,6 +40,17 @@ class Office(NamedRecord):
     achievements: Mapped[str] = mapped_column(Text, default="")
     challenges: Mapped[str] = mapped_column(Text, default="")
     future_plans: Mapped[str] = mapped_column(Text, default="")
+
+    fields = Fields(
+        *NAMES,
+        Field("description", _l("Description")),
+        Field("mission", _l("Mission")),
+        Field("tasks", _l("Tasks")),
+        Field("achievements", _l("Achievements")),
+        Field("challenges", _l("Challenges")),
+        Field("future_plans", _l("Future plans")),
+        title=_l("Offices"),
+    )
 
     @property
     def office_scope(self) -> int | None:
@@ -42,16 +61,19 @@ class Track(NamedRecord):
     """A work stream of the annual plan, e.g. communication and networking."""
 
     __tablename__ = "tracks"
-    kind = "tracks"
 
     number: Mapped[int | None]
     description: Mapped[str] = mapped_column(Text, default="")
+
+    fields = Fields(Field("number", _l("Number"), minimum=1, listed=True), *NAMES,
+                    Field("description", _l("Description")), title=_l("Tracks"))
 
 
 class Project(NamedRecord):
     """A funded project activities belong to, e.g. Harmony or Himaya."""
 
     __tablename__ = "projects"
-    kind = "projects"
 
     description: Mapped[str] = mapped_column(Text, default="")
+
+    fields = Fields(*NAMES, Field("description", _l("Description")), title=_l("Projects"))
