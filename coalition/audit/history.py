@@ -1,11 +1,19 @@
-"""Each record's history, read from the audit trail, and how a change is shown."""
+"""Each record's history, read from the audit trail, and how a change is shown.
+
+A change reads the way a person reads the record: each field by its declared label, coded
+values by their label, related records and users by their name, yes/no and dates in the
+user's language, personal values masked.
+"""
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
-from coalition.audit.models import AuditEntry
+from coalition.audit.models import MASK, AuditEntry
 from coalition.database import db
+from coalition.fields import ONE, RECORD_LABELS, bound, field_of_attribute, parse_stored, shown
 
 ACTIONS = {
     "create": _l("Created"),
@@ -16,12 +24,46 @@ ACTIONS = {
 }
 
 
+def model_of(table: str) -> type | None:
+    """The model stored in a table, or None."""
+    return next((mapper.class_ for mapper in db.Model.registry.mappers
+                 if getattr(mapper.class_, "__tablename__", None) == table), None)
+
+
+def _related(model: type | None, attr: str) -> type | None:
+    """The model a foreign-key attribute (`office_id`) points to."""
+    if model is None or getattr(model, "fields", None) is None:
+        return None
+    return next((b.target for b in bound(model) if b.kind == ONE and b.attr == attr), None)
+
+
+def readable(model: type | None, attr: str, value: Any) -> str:
+    """One stored value of a change, as a person reads it."""
+    if value == MASK:
+        return MASK
+    target = _related(model, attr)
+    if target is not None and value is not None:
+        record = db.session.get(target, value)
+        return str(record) if record is not None else "—"
+    declared = field_of_attribute(model, attr) if model is not None else None
+    return shown(declared, parse_stored(value))
+
+
+def label_of(model: type | None, attr: str) -> str:
+    """The label of a changed attribute: its declared field's, else a record's own."""
+    declared = field_of_attribute(model, attr) if model is not None else None
+    if declared is not None:
+        return str(declared.label)
+    return str(RECORD_LABELS.get(attr, attr.replace("_", " ")))
+
+
 def changes_html(entry: AuditEntry) -> Markup:
     """The changed fields of an entry as a small list: field: old → new."""
+    model = model_of(entry.record_type)
     items = Markup("").join(
-        Markup('<li><code>{}</code>: <bdi dir="auto">{}</bdi> → <bdi dir="auto">{}</bdi></li>')
-        .format(field, "—" if old is None else old, "—" if new is None else new)
-        for field, (old, new) in entry.changed.items()
+        Markup('<li>{}: <bdi dir="auto">{}</bdi> → <bdi dir="auto">{}</bdi></li>')
+        .format(label_of(model, attr), readable(model, attr, old), readable(model, attr, new))
+        for attr, (old, new) in entry.changed.items()
     )
     return Markup('<ul class="list-unstyled mb-0 small">{}</ul>').format(items)
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coalition.database import Record, acting_user_id, db, utcnow
 
-#: columns whose values never enter the log; a change is recorded as masked
-MASKED = {"full_name", "phone", "id_number", "notes", "password_hash", "session_token"}
+#: secrets that are no declared field: never in the log, a change is recorded as masked
+SECRETS = {"password_hash", "session_token"}
 #: bookkeeping columns that every change touches
 SKIPPED = {"updated_at", "updated_by_id", "version", "created_at", "created_by_id", "match_key"}
 MASK = "•••"
@@ -56,6 +56,7 @@ def _plain(value):
 def _changes(obj: Record, new: bool) -> dict:
     """Each changed column's old and new value, personal values masked."""
     state = inspect(obj)
+    masked = SECRETS | {f.name for f in type(obj).fields if f.personal}
     changes = {}
     for attr in state.mapper.column_attrs:
         if attr.key in SKIPPED or attr.key == "id":
@@ -64,11 +65,11 @@ def _changes(obj: Record, new: bool) -> dict:
         if new:
             value = getattr(obj, attr.key)
             if value not in (None, ""):
-                changes[attr.key] = [None, MASK if attr.key in MASKED else _plain(value)]
+                changes[attr.key] = [None, MASK if attr.key in masked else _plain(value)]
         elif history.has_changes():
             old = history.deleted[0] if history.deleted else None
             value = history.added[0] if history.added else None
-            if attr.key in MASKED:
+            if attr.key in masked:
                 changes[attr.key] = [MASK if old else None, MASK if value else None]
             else:
                 changes[attr.key] = [_plain(old), _plain(value)]

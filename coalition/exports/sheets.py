@@ -1,5 +1,8 @@
 """The donor workbook's record sheets: one per kind of work, donor-safe columns only.
 
+The columns are the fields each record type declares donor-safe (`Field.donor`), with
+their declared labels and choices.
+
 A sheet lists exactly the records a KPI counts under the same filters (the conditions come
 from the KPI definitions), so its rows add up to the figure on the Summary sheet. Free-text
 notes, outcomes and follow-ups, contacts and the people met are never among the columns;
@@ -14,25 +17,18 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, String, Text, func, literal, select, union_all
 
-from coalition.choices import (
-    COUNTERPART_CATEGORIES,
-    EVENT_KINDS,
-    ORIGINS,
-    PARTNERSHIP_STATUSES,
-    PLATFORMS,
-    PUBLICATION_KINDS,
-    SECTORS,
-    TRAINING_KINDS,
-    VIDEO_KINDS,
-    Choices,
-)
+from coalition.activities.models import Event, Training, Video
+from coalition.choices import EVENT_KINDS, Choices
 from coalition.database import db
+from coalition.fields import bound
 from coalition.i18n import language
 from coalition.kpis.definitions import BY_KEY, DIMENSIONS, Kpi
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import condition, in_period
+from coalition.meetings.models import Meeting
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
+from coalition.publications.models import Publication
 
 #: rows fetched from the database at a time
 BATCH = 2_000
@@ -66,74 +62,50 @@ class RecordSheet:
     columns: tuple[Column, ...]
 
 
-#: the office, track and project of an office's work
-WORK = (Column("office_id", _l("Office"), OFFICE), Column("track_id", _l("Track"), TRACK),
-        Column("project_id", _l("Project"), PROJECT))
+#: how a declared field of a given kind (or related table) shows in a sheet
+_SHOWN_AS = {"flag": YES_NO, "choice": CHOICE, "offices": OFFICE, "tracks": TRACK,
+             "projects": PROJECT, "partners": PARTNERS}
+
+
+def donor_columns(model: type, *, dates_first: bool = True,
+                  **choices: Choices) -> tuple[Column, ...]:
+    """The donor-safe columns of a record type, from its declaration (never personal ones).
+
+    A sheet in date order shows its dates first.
+
+    `choices` gives a column other codes than its field's, with the first as the code of
+    records whose model has no such column (awareness activities on the events' sheet).
+    """
+    columns = []
+    fields = sorted(bound(model), key=lambda b: b.kind != "date") if dates_first else bound(model)
+    for b in fields:
+        if not b.field.donor or b.field.personal:
+            continue
+        related = b.target.__tablename__ if b.target is not None else b.kind
+        own = choices.get(b.field.name)
+        columns.append(Column(b.attr, b.field.label, _SHOWN_AS.get(related, PLAIN),
+                              own or b.field.choices, own.codes[0] if own else None))
+    return tuple(columns)
 
 
 SHEETS: tuple[RecordSheet, ...] = (
-    RecordSheet(
-        _l("Meetings"), _l("Meetings held in the period, by counterpart category."),
-        ("meetings.total",),
-        (Column("date", _l("Date")), *WORK,
-         Column("counterpart_category", _l("Counterpart category"), CHOICE,
-                COUNTERPART_CATEGORIES),
-         Column("government", _l("Official government meeting"), YES_NO),
-         Column("comprehensive", _l("Within-track (comprehensive) meeting"), YES_NO),
-         Column("topic", _l("Topic")),
-         Column("counterpart_level", _l("Counterpart level")),
-         Column("partners", _l("Counterpart organisations"), PARTNERS),
-         Column("city", _l("City"))),
-    ),
-    RecordSheet(
-        _l("Workshops and trainings"),
-        _l("Workshops, trainings and courses that started in the period."),
-        ("trainings.total",),
-        (Column("start_date", _l("Start date")), Column("end_date", _l("End date")),
-         Column("title", _l("Title")),
-         Column("training_kind", _l("Kind"), CHOICE, TRAINING_KINDS), *WORK,
-         Column("hours", _l("Hours")), Column("participants", _l("Participants")),
-         Column("trainers", _l("Trainers")), Column("place", _l("Place")),
-         Column("online", _l("Online"), YES_NO)),
-    ),
-    RecordSheet(
-        _l("Awareness videos"), _l("Videos published in the period, of every kind."),
-        ("videos.total",),
-        (Column("published_on", _l("Publish date")), Column("title", _l("Title")),
-         Column("video_kind", _l("Kind"), CHOICE, VIDEO_KINDS), *WORK,
-         Column("platform", _l("Platform"), CHOICE, PLATFORMS),
-         Column("views", _l("Views")), Column("link", _l("Link"))),
-    ),
-    RecordSheet(
-        _l("Awareness activities and events"),
-        _l("Awareness activities and events held in the period."),
-        ("awareness_activities.total", "events.total"),
-        (Column("date", _l("Date")),
-         Column("event_kind", _l("Kind"), CHOICE, ACTIVITY_KINDS, fallback="awareness_activity"),
-         Column("title", _l("Title")), *WORK,
-         Column("place", _l("Place")), Column("online", _l("Online"), YES_NO),
-         Column("attendees", _l("Attendees")),
-         Column("partners", _l("Co-organising partners"), PARTNERS)),
-    ),
-    RecordSheet(
-        _l("Partnerships"), _l("Partnerships active at some time in the period."),
-        ("partnerships.total",),
-        (Column("name_ar", _l("Name (Arabic)")), Column("name_latin", _l("Name (Latin)")),
-         Column("origin", _l("Origin"), CHOICE, ORIGINS),
-         Column("sector", _l("Sector"), CHOICE, SECTORS),
-         Column("partnership_status", _l("Partnership status"), CHOICE, PARTNERSHIP_STATUSES),
-         Column("partnership_start", _l("Partnership start")),
-         Column("partnership_end", _l("Partnership end")),
-         Column("written_agreement", _l("Written agreement"), YES_NO),
-         Column("office_id", _l("Office"), OFFICE)),
-    ),
-    RecordSheet(
-        _l("Publications"), _l("Reports, policy papers, guides and studies of the period."),
-        ("publications.total",),
-        (Column("date", _l("Date")), Column("title", _l("Title")),
-         Column("publication_kind", _l("Kind"), CHOICE, PUBLICATION_KINDS), *WORK,
-         Column("word_count", _l("Word count")), Column("link", _l("Link"))),
-    ),
+    RecordSheet(Meeting.fields.title,
+                _l("Meetings held in the period, by counterpart category."),
+                ("meetings.total",), donor_columns(Meeting)),
+    RecordSheet(Training.fields.title,
+                _l("Workshops, trainings and courses that started in the period."),
+                ("trainings.total",), donor_columns(Training)),
+    RecordSheet(Video.fields.title, _l("Videos published in the period, of every kind."),
+                ("videos.total",), donor_columns(Video)),
+    RecordSheet(_l("Awareness activities and events"),
+                _l("Awareness activities and events held in the period."),
+                ("awareness_activities.total", "events.total"),
+                donor_columns(Event, event_kind=ACTIVITY_KINDS)),
+    RecordSheet(_l("Partnerships"), _l("Partnerships active at some time in the period."),
+                ("partnerships.total",), donor_columns(Partner, dates_first=False)),
+    RecordSheet(Publication.fields.title,
+                _l("Reports, policy papers, guides and studies of the period."),
+                ("publications.total",), donor_columns(Publication)),
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from coalition.audit.models import MASK, MASKED, SKIPPED, AuditEntry, entry_row
+from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
 from coalition.database import acting_user_id, db, utcnow
@@ -131,9 +131,10 @@ def _link(batch: _Batch, new_ids: list[int], ids: dict[int, int]) -> None:
 def _audit(batch: _Batch, new_ids: list[int]) -> None:
     """A "create" entry in the audit trail for every new record, as the ORM hook writes."""
     table = batch.sheet.model.__tablename__
+    masked = SECRETS | {f.name for f in batch.sheet.model.fields if f.personal}
     entries = []
     for row, new_id in zip(batch.rows, new_ids, strict=True):
-        changes = {key: [None, MASK if key in MASKED else _plain(value)]
+        changes = {key: [None, MASK if key in masked else _plain(value)]
                    for key, value in row.items()
                    if key not in SKIPPED and key not in ("id", "deleted_at")
                    and value not in (None, "")}
