@@ -64,14 +64,14 @@ class Declared:
         self.field_flags = {"required": True} if field.required else {}
 
     def __call__(self, form, field) -> None:
-        if field.process_errors:  # the text could not be read: that message says why
-            raise StopValidation()
         typed = any(str(raw).strip() for raw in (field.raw_data or ()))
-        if is_blank(field.data) and not typed:
+        if not typed and (is_blank(field.data) or field.process_errors):
+            field.errors[:] = []  # an empty date is not "not a valid date": it is missing
             if self.field.required:
                 raise StopValidation(str(REQUIRED))
-            field.errors[:] = []
             raise StopValidation()  # nothing given: nothing more to check
+        if field.process_errors:  # the text could not be read: that message says why
+            raise StopValidation()
         if message := value_problem(self.field, field.data, self.length):
             raise StopValidation(message)
 
@@ -124,6 +124,7 @@ class RecordView(ModelView):
         int: lambda _view, value, _name: format_decimal(value),
         float: lambda _view, value, _name: format_decimal(value),
     }
+    column_type_formatters_detail = column_type_formatters
     form_extra_fields = {"record_version": HiddenField()}
 
     def __init__(self, model, *, endpoint, category=None, name=None):

@@ -124,14 +124,15 @@ def office_workbook(client) -> openpyxl.Workbook:
           "end_date": "2024-04-02", "hours": 6, "participants": 25, "trainers": 2,
           "online": "no"})
     fill(book, "videos",
-         {"title": "حقوقك في الإقامة", "video_kind": "awareness_video", "published_on": "2024-02-01",
-          "platform": "youtube", "link": "https://example.org/v/1", "views": 1200})
+         {"title": "حقوقك في الإقامة", "video_kind": "awareness_video",
+          "published_on": "2024-02-01", "platform": "youtube",
+          "link": "https://example.org/v/1", "views": 1200})
     fill(book, "activities",
          {"title": "جلسة توعية قانونية", "date": "2024-05-01", "attendees": 40,
           "partners": "UNHCR", "topic": "الحماية المؤقتة"})
     fill(book, "events",
-         {"title": "ندوة عن الترحيل", "event_kind": "webinar", "date": "2024-05-10", "online": "yes",
-          "attendees": 80, "partners": "جمعية التضامن"})
+         {"title": "ندوة عن الترحيل", "event_kind": "webinar", "date": "2024-05-10",
+          "online": "yes", "attendees": 80, "partners": "جمعية التضامن"})
     fill(book, "publications",
          {"title": "ورقة سياسات", "publication_kind": "policy_paper", "date": "2022-07-17",
           "word_count": 1300})
