@@ -118,8 +118,9 @@ class RecordView(ModelView):
     # dates and numbers shown the locale's way; stored values stay ISO and locale-free
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
-        date: lambda _view, value, _name: format_date(value, "medium"),
+        # a datetime is a date too: it comes first, so it keeps its time
         datetime: lambda _view, value, _name: format_datetime(value, "short"),
+        date: lambda _view, value, _name: format_date(value, "medium"),
         bool: lambda _view, value, _name: _yes_no(value),
         int: lambda _view, value, _name: format_decimal(value),
         float: lambda _view, value, _name: format_decimal(value),
