@@ -4,6 +4,8 @@
 every command; nothing registers itself as a side effect of being imported.
 """
 
+import os
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -90,7 +92,9 @@ def record_views(admin) -> list[RecordView]:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, pages, screens, commands."""
-    app = Flask(__name__, instance_relative_config=True)
+    # COALITION_INSTANCE_PATH moves the instance folder (keys, SQLite file) out of the checkout
+    instance_path = os.environ.get("COALITION_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)

@@ -1,18 +1,52 @@
-"""Fixtures: the real app on a real database (SQLite file, or DATABASE_URL), signed-in clients."""
+"""Fixtures: the real app on a real database (SQLite file, or DATABASE_URL), signed-in clients,
+the demo data (loaded once per run, copied into each test that asks), a real Chromium.
+
+Factories for every record type are in tests/helpers.py.
+"""
 
 import os
+import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
-from sqlalchemy import text
 
-from app import create_app
-from coalition.database import db
-from coalition.models import Office, Project, Track, User
+# Importing `app` builds an app: its instance folder (keys, SQLite file) must not be the checkout.
+_INSTANCE = tempfile.mkdtemp(prefix="coalition-tests-")
+os.environ["COALITION_INSTANCE_PATH"] = _INSTANCE
 
-PASSWORD = "correct horse battery staple"
+from flask import Flask, current_app  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from coalition.database import db  # noqa: E402
+from coalition.extensions import limiter  # noqa: E402
+from coalition.models import Office, Project, Track, User  # noqa: E402
+from tests.helpers import DEMO_PASSWORD, PASSWORD, sign_in  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+SNAPSHOT = "demo_snapshot"  # where the demo rows are kept: a schema (PostgreSQL) or a file
+
+
+def pytest_unconfigure(config) -> None:
+    """Remove the temporary instance folder."""
+    shutil.rmtree(_INSTANCE, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Browser tests skip, saying why, where Debian's Chromium is missing."""
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason="Debian's Chromium is not installed (apt-get install -y "
+                                   "chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
 
 
 def _database_url(tmp: str) -> str:
@@ -20,7 +54,7 @@ def _database_url(tmp: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def app():
+def app() -> Iterator[Flask]:
     """One app for the session, its schema built by the migrations (as `init-db` does)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({
@@ -31,39 +65,56 @@ def app():
             # tests sign in hundreds of times; production keeps the strong default
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test",
+            "DEMO_SNAPSHOT_FILE": f"{tmp}/{SNAPSHOT}.sqlite",
         })
         with app.app_context():
             if db.engine.dialect.name == "postgresql":
                 with db.engine.begin() as conn:
                     conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE"))
             upgrade()
         yield app
         with app.app_context():
             db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE"))
             db.engine.dispose()
 
 
+def _empty_tables() -> None:
+    """Delete every row of every table (inside an app context)."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    db.session.remove()
+
+
 @pytest.fixture(autouse=True)
-def clean_db(app):
+def clean_db(app: Flask) -> Iterator[None]:
     """Every test starts from empty tables."""
     yield
     with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
+        _empty_tables()
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter(app: Flask) -> None:
+    """Every test starts with no failed sign-in counted, whatever ran before it."""
+    with app.app_context():
+        limiter.reset()
 
 
 @pytest.fixture
-def ctx(app):
+def ctx(app: Flask) -> Iterator[None]:
     """An application context for direct database work."""
     with app.app_context():
         yield
 
 
 @pytest.fixture
-def world(app):
+def world(app: Flask) -> dict:
     """Two offices, two tracks, a project and one user per role (coordinators of A and B)."""
     with app.app_context():
         a = Office(code="protection", name_ar="مكتب الحماية", name_en="Protection Office")
@@ -92,14 +143,120 @@ def world(app):
 
 
 @pytest.fixture
-def login(app, world):
-    """login(role) -> a test client signed in as that role."""
+def login(app: Flask, world: dict):
+    """login(role) -> a test client signed in as that role of the `world`."""
 
-    def sign_in(role: str):
-        client = app.test_client()
-        response = client.post("/login", data={"username": world["users"][role],
-                                               "password": PASSWORD})
-        assert response.status_code == 302, response.data[:500]
-        return client
+    def sign_in_as(role: str) -> FlaskClient:
+        return sign_in(app, world["users"][role])
 
-    return sign_in
+    return sign_in_as
+
+
+@pytest.fixture
+def admin_client(login) -> FlaskClient:
+    """Signed in as an admin."""
+    return login("admin")
+
+
+@pytest.fixture
+def leadership_client(login) -> FlaskClient:
+    """Signed in as the coalition's leadership."""
+    return login("leadership")
+
+
+@pytest.fixture
+def coordinator_client(login) -> FlaskClient:
+    """Signed in as the coordinator of office A."""
+    return login("coordinator_a")
+
+
+@pytest.fixture
+def other_coordinator_client(login) -> FlaskClient:
+    """Signed in as the coordinator of office B."""
+    return login("coordinator_b")
+
+
+@pytest.fixture
+def donor_client(login) -> FlaskClient:
+    """Signed in as a donor."""
+    return login("donor")
+
+
+# --- the demo data: loaded once per run, copied into each test that asks for it --------------
+def _quoted(name: str) -> str:
+    return db.engine.dialect.identifier_preparer.quote(name)
+
+
+def _copy_tables(source: str, target: str, create: bool) -> None:
+    """Copy every table's rows from one schema (or attached SQLite file) to another."""
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            path = current_app.config["DEMO_SNAPSHOT_FILE"]
+            conn.exec_driver_sql(f"ATTACH DATABASE '{path}' AS {SNAPSHOT}")
+        elif create:
+            conn.exec_driver_sql(f"CREATE SCHEMA {SNAPSHOT}")
+        for table in db.metadata.sorted_tables:
+            name = _quoted(table.name)
+            if create:
+                conn.exec_driver_sql(f"CREATE TABLE {target}.{name} AS SELECT * FROM "
+                                     f"{source}.{name}")
+            else:
+                columns = ", ".join(_quoted(column.name) for column in table.columns)
+                conn.exec_driver_sql(f"INSERT INTO {target}.{name} ({columns}) "
+                                     f"SELECT {columns} FROM {source}.{name}")
+                if db.engine.dialect.name == "postgresql" and "id" in table.columns:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)")
+        conn.commit()
+        if db.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"DETACH DATABASE {SNAPSHOT}")
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app: Flask) -> str:
+    """The `demo` command run once for the session, its rows kept aside; returns its output."""
+    with app.app_context():
+        _empty_tables()
+        result = app.test_cli_runner().invoke(args=["demo", "--password", DEMO_PASSWORD])
+        assert result.exit_code == 0, result.output
+        main = "main" if db.engine.dialect.name == "sqlite" else "public"
+        _copy_tables(main, SNAPSHOT, create=True)
+        _empty_tables()
+    return result.output
+
+
+@pytest.fixture
+def demo(app: Flask, demo_snapshot: str) -> str:
+    """The demo data of the annual report (users' password DEMO_PASSWORD), copied in."""
+    with app.app_context():
+        _empty_tables()
+        main = "main" if db.engine.dialect.name == "sqlite" else "public"
+        _copy_tables(SNAPSHOT, main, create=False)
+    return demo_snapshot
+
+
+# --- a real browser ------------------------------------------------------------------------------
+@pytest.fixture
+def server(app: Flask, demo: str) -> Iterator[str]:
+    """The real app, with the demo data, served over HTTP from a thread on a free port."""
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright, launched once for the session."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, office_forms
 
 
 def test_anonymous_users_are_sent_to_sign_in(app, world):
@@ -81,14 +81,11 @@ def test_short_password_is_refused(login, world):
     assert "12" in response.get_data(as_text=True)
 
 
-def test_csrf_is_required_on_forms(app, world):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        client = app.test_client()
-        response = client.post("/login", data={"username": "admin", "password": PASSWORD})
-        assert response.status_code == 400
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_csrf_is_required_on_forms(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    client = app.test_client()
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 400
 
 
 def test_unknown_page_is_a_friendly_404(login):
@@ -97,20 +94,13 @@ def test_unknown_page_is_a_friendly_404(login):
     assert b"Traceback" not in response.data and b"<html" in response.data
 
 
-def test_failed_sign_ins_are_rate_limited_per_account(app, world):
-    from coalition.extensions import limiter
-
-    app.config["LOGIN_LIMIT"] = "3 per minute"
-    limiter.reset()
-    try:
-        client = app.test_client()
-        for _ in range(3):
-            client.post("/login", data={"username": "admin", "password": "wrong password!"})
-        blocked = client.post("/login", data={"username": "admin", "password": PASSWORD})
-        assert blocked.status_code == 429 and b"Traceback" not in blocked.data
-    finally:
-        app.config["LOGIN_LIMIT"] = "10 per 15 minutes"
-        limiter.reset()
+def test_failed_sign_ins_are_rate_limited_per_account(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT", "3 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        client.post("/login", data={"username": "admin", "password": "wrong password!"})
+    blocked = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert blocked.status_code == 429 and b"Traceback" not in blocked.data
 
 
 def test_signing_out_ends_every_session_of_the_user(login):
@@ -175,19 +165,16 @@ def test_a_new_password_ends_the_users_other_sessions(app, world, login):
     assert coordinator.get("/meetings/").status_code == 302
 
 
-def test_password_is_rehashed_when_the_parameters_change(app, world):
+def test_password_is_rehashed_when_the_parameters_change(app, world, monkeypatch):
     from coalition.database import db
     from coalition.models import User
 
-    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:2000"
-    try:
-        app.test_client().post("/login", data={"username": "admin", "password": PASSWORD})
-        with app.app_context():
-            user = db.session.query(User).filter_by(username="admin").one()
-            assert user.password_hash.startswith("pbkdf2:sha256:2000$")
-            assert user.check_password(PASSWORD)
-    finally:
-        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:2000")
+    app.test_client().post("/login", data={"username": "admin", "password": PASSWORD})
+    with app.app_context():
+        user = db.session.query(User).filter_by(username="admin").one()
+        assert user.password_hash.startswith("pbkdf2:sha256:2000$")
+        assert user.check_password(PASSWORD)
 
 
 def test_session_cookie_is_httponly_and_samesite(app, world):
@@ -198,3 +185,18 @@ def test_session_cookie_is_httponly_and_samesite(app, world):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert not any(v.startswith("remember_token=") for k, v in response.headers.items()
                    if k == "Set-Cookie")
+
+
+def test_donor_sees_no_record_lists(login):
+    donor = login("donor")
+    for endpoint in ("meetings", "cases", "contacts", "partners", "trainings", "offices"):
+        assert donor.get(f"/{endpoint}/").status_code == 403
+
+
+def test_leadership_reads_but_does_not_write(world, login):
+    leadership = login("leadership")
+    assert leadership.get("/meetings/").status_code == 200
+    assert leadership.get("/cases/").status_code == 200
+    assert leadership.get("/meetings/new/").status_code == 403
+    assert leadership.post("/meetings/new/",
+                           data=office_forms(world)["meetings"][1]).status_code == 403

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from coalition.database import db
 from coalition.models import AuditEntry, Case, Meeting
-from tests.test_records import office_forms
+from tests.helpers import office_forms
 
 
 def entries(record_type: str, record_id: int) -> list[AuditEntry]:
@@ -88,3 +88,18 @@ def test_a_stale_save_says_what_changed_meanwhile(app, world, login):
     assert stale.status_code == 200 and "أنقرة" in page
     with app.app_context():
         assert db.session.get(Meeting, meeting_id).topic == data["topic"]
+
+
+def test_edit_of_a_stale_version_is_refused(app, world, login):
+    model, data, _f, _v = office_forms(world)["meetings"]
+    first, second = login("coordinator_a"), login("coordinator_a")
+    assert first.post("/meetings/new/", data=data).status_code == 302
+    with app.app_context():
+        meeting = db.session.query(Meeting).one()
+    assert first.post(f"/meetings/edit/?id={meeting.id}",
+                      data={**data, "topic": "الأول", "record_version": "1"}).status_code == 302
+    stale = second.post(f"/meetings/edit/?id={meeting.id}",
+                        data={**data, "topic": "الثاني", "record_version": "1"})
+    assert stale.status_code == 200
+    with app.app_context():
+        assert db.session.get(Meeting, meeting.id).topic == "الأول"

@@ -29,6 +29,7 @@ from coalition.models import (
     User,
     Video,
 )
+from tests.helpers import DEMO_PASSWORD, sign_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the workbook's sheets, in order
@@ -346,15 +347,10 @@ def test_nothing_personal_about_any_case_is_in_the_workbook(records_2024, login,
         assert secret not in cells and secret not in raw, secret
 
 
-def test_nothing_personal_in_the_demo_workbook(app):
+def test_nothing_personal_in_the_demo_workbook(app, demo):
     with app.app_context():
-        from coalition.demo import load_demo
-
-        load_demo("demo password 1")
         secrets = personal_values()
-    client = app.test_client()
-    assert client.post("/login", data={"username": "donor",
-                                       "password": "demo password 1"}).status_code == 302
+    client = sign_in(app, "donor", DEMO_PASSWORD)
     response = client.get("/exports/donor.xlsx")
     book = workbook(response)
     assert len(secrets) > 1700 and "ملاحظات شخصية سرية" in secrets

@@ -5,6 +5,7 @@ import html
 import json
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,6 +14,7 @@ from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
 from coalition.kpis.filters import Filters
 from coalition.models import Case, Office, Partner
+from tests.helpers import ARTIFACTS, DEMO_PASSWORD, sign_in
 
 ZERO = {kpi.key: 0 for kpi in KPIS}
 
@@ -479,14 +481,8 @@ REPORT = {
 }
 
 
-def test_demo_data_gives_the_reports_figures_everywhere(app):
-    with app.app_context():
-        from coalition.demo import load_demo
-
-        load_demo("demo password 1")
-    client = app.test_client()
-    assert client.post("/login", data={"username": "leadership",
-                                       "password": "demo password 1"}).status_code == 302
+def test_demo_data_gives_the_reports_figures_everywhere(app, demo):
+    client = sign_in(app, "leadership", DEMO_PASSWORD)
     api = kpis(client)
     assert {key: api[key] for key in REPORT} == REPORT
     assert sum(api[f"meetings.by_counterpart.{c}"] for c in (
@@ -509,3 +505,62 @@ def test_demo_data_gives_the_reports_figures_everywhere(app):
     for key, url in linked.items():
         assert listed(client, url) == REPORT[key], key
 
+
+# --- the dashboard in a real Chromium: every chart drawn, nothing fetched from another host ---
+CHARTS = ("outcomes", "counterparts", "activity", "trainings", "partnerships", "offices")
+
+
+def _click(page, bars: str) -> None:
+    """Point at the middle of the first drawn bar and click, as a user does."""
+    page.locator(bars).first.scroll_into_view_if_needed()
+    box = next(b for b in (page.locator(bars).nth(i).bounding_box()
+                           for i in range(page.locator(bars).count()))
+               if b and b["height"] > 2 and b["width"] > 2)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lang):
+    context = chromium.new_context(locale=lang, viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requested, problems = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "leadership")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    page.goto(f"{server}/dashboard/")
+    assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+    for name in CHARTS:
+        page.wait_for_selector(f"#chart-{name} .main-svg", timeout=15000)
+    assert page.locator("#chart-outcomes .slice").count() == 5
+    assert page.locator("#chart-counterparts .point").count() == 6
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{lang}.png"), full_page=True)
+
+    # the selector shows one kind of work at a time
+    page.select_option("#activity-view", "1")
+    shown = page.evaluate("""() => document.getElementById("chart-activity").data
+        .filter((trace) => trace.visible === true).map((trace) => trace.meta.view)""")
+    assert shown and set(shown) == {1}
+    _click(page, "#chart-activity .point path")
+    page.wait_for_url("**/meetings/?*", timeout=10000)
+    assert "+to+" in page.url or "%20to%20" in page.url
+    page.go_back()
+    page.wait_for_selector("#chart-counterparts .main-svg", timeout=15000)
+
+    # a click on a bar opens the meetings behind it
+    _click(page, "#chart-counterparts .point path")
+    page.wait_for_url("**/meetings/?*", timeout=10000)
+    assert "71" in page.locator(".nav-link.active").inner_text()
+
+    hosts = {urlsplit(url).netloc for url in requested if not url.startswith("data:")}
+    assert hosts == {urlsplit(server).netloc}, requested
+    assert not problems, problems
+    context.close()

@@ -1,0 +1,253 @@
+"""What tests share: a factory per record type, the admin forms' data, signing in.
+
+Factories run inside an application context, add one record with sensible defaults (any
+field can be given), commit, and return it. Tests import from here, never from each other.
+"""
+
+import itertools
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from coalition.database import db
+from coalition.models import (
+    AdvocacyIssue,
+    AwarenessActivity,
+    Case,
+    CasePersonal,
+    Contact,
+    Event,
+    Meeting,
+    Office,
+    Partner,
+    Project,
+    Publication,
+    Track,
+    Training,
+    User,
+    Video,
+)
+
+#: the password of every user the `world` fixture and `make_user` create
+PASSWORD = "correct horse battery staple"
+#: the password of the demo users in the `demo` fixture
+DEMO_PASSWORD = "demo password 1"
+#: where browser tests leave their screenshots (ignored by git)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: a day inside the demo's and the tests' reporting year
+DAY = date(2024, 1, 1)
+#: the name kept in the personal details of a case made by `make_case`
+SECRET_NAME = "سلمى الشامي"
+
+_serial = itertools.count(1)
+
+
+def _saved(record: Any) -> Any:
+    """Add and commit one record; return it."""
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+# --- the coalition's frame: offices, tracks, projects, users ---------------------------------
+def make_office(code: str | None = None, **fields: Any) -> Office:
+    """An office; each call gets its own code."""
+    code = code or f"office{next(_serial)}"
+    return _saved(Office(code=code, **{"name_ar": f"مكتب {code}", "name_en": code, **fields}))
+
+
+def make_track(code: str | None = None, **fields: Any) -> Track:
+    """A strategic track."""
+    code = code or f"track{next(_serial)}"
+    return _saved(Track(code=code, **{"name_ar": f"مسار {code}", "name_en": code, **fields}))
+
+
+def make_project(code: str | None = None, **fields: Any) -> Project:
+    """A funded project."""
+    code = code or f"project{next(_serial)}"
+    return _saved(Project(code=code, **{"name_ar": f"مشروع {code}", "name_en": code, **fields}))
+
+
+def make_user(role: str, username: str | None = None, office: Office | None = None,
+              password: str = PASSWORD, **fields: Any) -> User:
+    """A user of a role (a coordinator needs an office), who signs in with `password`."""
+    user = User(username=username or f"{role}{next(_serial)}", role=role, office=office,
+                **fields)
+    user.set_password(password)
+    return _saved(user)
+
+
+# --- the work of an office -------------------------------------------------------------------
+def make_meeting(office_id: int, **fields: Any) -> Meeting:
+    """A comprehensive meeting of an office."""
+    return _saved(Meeting(office_id=office_id, **{"date": DAY, "comprehensive": True,
+                                                  "topic": "اجتماع", **fields}))
+
+
+def make_training(office_id: int, **fields: Any) -> Training:
+    """A training or workshop of an office."""
+    return _saved(Training(office_id=office_id, **{"title": "ورشة", "start_date": DAY,
+                                                   **fields}))
+
+
+def make_video(office_id: int, **fields: Any) -> Video:
+    """A published video of an office."""
+    return _saved(Video(office_id=office_id, **{"title": "فيديو", "published_on": DAY,
+                                                **fields}))
+
+
+def make_awareness_activity(office_id: int, **fields: Any) -> AwarenessActivity:
+    """An awareness activity of an office."""
+    return _saved(AwarenessActivity(office_id=office_id, **{"title": "نشاط", "date": DAY,
+                                                            **fields}))
+
+
+def make_event(office_id: int, **fields: Any) -> Event:
+    """An event of an office."""
+    return _saved(Event(office_id=office_id, **{"title": "فعالية", "date": DAY, **fields}))
+
+
+def make_publication(office_id: int, **fields: Any) -> Publication:
+    """A publication of an office."""
+    return _saved(Publication(office_id=office_id, **{"title": "تقرير", "date": DAY, **fields}))
+
+
+def make_advocacy_issue(office_id: int, **fields: Any) -> AdvocacyIssue:
+    """An advocacy issue an office raised."""
+    return _saved(AdvocacyIssue(office_id=office_id, **{"title": "قضية", "raised_on": DAY,
+                                                        **fields}))
+
+
+def make_case(office_id: int, personal: dict[str, str] | None = None, **fields: Any) -> Case:
+    """A case with consent and personal details (by default a name, phone, id and notes)."""
+    details = personal if personal is not None else {
+        "full_name": SECRET_NAME, "phone": "+90 555 111 2233", "id_number": "99123456789",
+        "notes": "ملاحظة سرية"}
+    fields = {"opened_on": DAY, "consent_given": True, "consent_date": DAY, **fields}
+    return _saved(Case(office_id=office_id, personal=CasePersonal(**details), **fields))
+
+
+def make_partner(**fields: Any) -> Partner:
+    """A partner organisation; each call gets its own name."""
+    return _saved(Partner(**{"name_ar": f"شريك {next(_serial)}", "origin": "syrian",
+                             "sector": "ngo", **fields}))
+
+
+def make_contact(**fields: Any) -> Contact:
+    """A contact of the directory; each call gets its own name."""
+    return _saved(Contact(**{"name": f"أحمد {next(_serial)}", "organisation": "جهة",
+                             **fields}))
+
+
+#: admin endpoint -> the factory of one of its records in an office (None: not an office's)
+FACTORIES = {
+    "meetings": make_meeting, "trainings": make_training, "videos": make_video,
+    "awareness_activities": make_awareness_activity, "events": make_event,
+    "publications": make_publication, "advocacy_issues": make_advocacy_issue,
+    "cases": make_case, "contacts": None, "partners": None,
+}
+
+
+# --- the admin forms --------------------------------------------------------------------------
+def office_forms(world: dict) -> dict[str, tuple[type, dict[str, str], str, str]]:
+    """endpoint -> (model, valid form data, field changed on edit, new value)."""
+    office, track, project = str(world["office_a"]), str(world["track_1"]), str(world["project"])
+    tagged = {"office": office, "track": track, "project": project}
+    return {
+        "meetings": (Meeting, {**tagged, "date": "2024-03-05", "counterpart_category": "tr_ngo",
+                               "topic": "لقاء مع جمعية تركية", "city": "إسطنبول"},
+                     "topic", "لقاء معدل"),
+        "trainings": (Training, {**tagged, "title": "ورشة الامتثال", "training_kind": "workshop",
+                                 "start_date": "2024-03-01", "end_date": "2024-03-02",
+                                 "hours": "6", "participants": "25", "trainers": "2"},
+                      "title", "ورشة معدلة"),
+        "videos": (Video, {**tagged, "title": "فيديو توعوي", "video_kind": "awareness_video",
+                           "published_on": "2024-02-01", "platform": "youtube",
+                           "link": "https://example.org/v/1", "views": "100"},
+                   "title", "فيديو معدل"),
+        "awareness_activities": (AwarenessActivity, {**tagged, "title": "جلسة توعية",
+                                                     "date": "2024-04-01", "attendees": "30"},
+                                 "title", "جلسة معدلة"),
+        "events": (Event, {**tagged, "title": "ندوة", "event_kind": "webinar",
+                           "date": "2024-05-01", "online": "y", "attendees": "80"},
+                   "title", "ندوة معدلة"),
+        "cases": (Case, {**tagged, "opened_on": "2024-01-10", "problem_category": "residence",
+                         "consultation_outcome": "directed_to_procedure", "mediation":
+                         "immigration", "court_referral": "none", "status": "follow_up"},
+                  "problem_category", "work"),
+        "publications": (Publication, {**tagged, "title": "ورقة سياسات",
+                                       "publication_kind": "policy_paper", "date": "2022-07-17",
+                                       "word_count": "1300"},
+                         "title", "ورقة معدلة"),
+        "advocacy_issues": (AdvocacyIssue, {**tagged, "title": "قضية", "raised_on": "2024-01-01",
+                                            "status": "raised"},
+                            "title", "قضية معدلة"),
+        "partners": (Partner, {"name_ar": "جمعية شريكة", "name_latin": "Partner Assoc.",
+                               "origin": "turkish", "sector": "ngo",
+                               "partnership_status": "active",
+                               "partnership_start": "2023-01-01"},
+                     "name_latin", "Partner Association"),
+        "contacts": (Contact, {"name": "أحمد الحلبي", "contact_kind": "person",
+                               "organisation": "رئاسة الهجرة", "category": "government"},
+                     "title", "مدير"),
+    }
+
+
+def form_errors(response) -> list[str]:
+    """The error messages of a refused form, for assertion messages."""
+    html = response.get_data(as_text=True)
+    found = re.findall(r'(?:alert-[a-z]+|invalid-feedback|help-block)[^>]*>(.*?)</', html, re.S)
+    return [" ".join(text.split()) for text in found]
+
+
+def check_create_edit_delete(app: Flask, world: dict, client: FlaskClient, endpoint: str) -> None:
+    """A coordinator creates, lists, edits, opens and deletes one record through its screen."""
+    model, data, field, new_value = office_forms(world)[endpoint]
+    created = client.post(f"/{endpoint}/new/", data=data)
+    assert created.status_code == 302, form_errors(created)
+    with app.app_context():
+        record = db.session.query(model).one()
+        record_id, version = record.id, record.version
+        assert record.created_by.username == "coord_a" and record.created_at is not None
+
+    assert client.get(f"/{endpoint}/").status_code == 200
+    edited = client.post(f"/{endpoint}/edit/?id={record_id}",
+                         data={**data, field: new_value, "record_version": str(version)})
+    assert edited.status_code == 302, form_errors(edited)
+    with app.app_context():
+        record = db.session.get(model, record_id)
+        assert getattr(record, field) == new_value
+        assert record.version == version + 1 and record.updated_by.username == "coord_a"
+
+    assert client.get(f"/{endpoint}/details/?id={record_id}").status_code == 200
+    deleted = client.post(f"/{endpoint}/delete/", data={"id": str(record_id)})
+    assert deleted.status_code == 302
+    with app.app_context():
+        assert db.session.get(model, record_id).deleted_at is not None  # in the trash
+    assert client.get(f"/{endpoint}/details/?id={record_id}").status_code == 404
+
+
+def check_refused_next_to_the_field(app: Flask, world: dict, client: FlaskClient,
+                                    endpoint: str, bad: dict[str, str], field: str) -> None:
+    """A form with one bad value is shown again, the message at that field, nothing saved."""
+    model, data, _f, _v = office_forms(world)[endpoint]
+    response = client.post(f"/{endpoint}/new/", data={**data, **bad})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'class="invalid-feedback"' in page or "help-block" in page
+    assert f'id="{field}"' in page
+    with app.app_context():
+        assert db.session.query(model).count() == 0
+
+
+# --- signing in ---------------------------------------------------------------------------------
+def sign_in(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A test client signed in over HTTP as this user."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return client
