@@ -510,6 +510,15 @@ def test_demo_data_gives_the_reports_figures_everywhere(app, demo):
 CHARTS = ("outcomes", "counterparts", "activity", "trainings", "partnerships", "offices")
 
 
+def _wait_until_clickable(page, chart: str) -> None:
+    """Wait until a chart is drawn and listens to clicks (its handler comes after the drawing)."""
+    page.wait_for_selector(f"#chart-{chart} .main-svg", timeout=15000)
+    page.wait_for_function("""(id) => {
+        const chart = document.getElementById(id);
+        return Boolean(chart && chart._ev && chart._ev.listeners("plotly_click").length);
+    }""", arg=f"chart-{chart}", timeout=15000)
+
+
 def _click(page, bars: str) -> None:
     """Point at the middle of the first drawn bar and click, as a user does."""
     page.locator(bars).first.scroll_into_view_if_needed()
@@ -538,7 +547,7 @@ def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lan
     page.goto(f"{server}/dashboard/")
     assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
     for name in CHARTS:
-        page.wait_for_selector(f"#chart-{name} .main-svg", timeout=15000)
+        _wait_until_clickable(page, name)
     assert page.locator("#chart-outcomes .slice").count() == 5
     assert page.locator("#chart-counterparts .point").count() == 6
     ARTIFACTS.mkdir(exist_ok=True)
@@ -553,7 +562,7 @@ def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lan
     page.wait_for_url("**/meetings/?*", timeout=10000)
     assert "+to+" in page.url or "%20to%20" in page.url
     page.go_back()
-    page.wait_for_selector("#chart-counterparts .main-svg", timeout=15000)
+    _wait_until_clickable(page, "counterparts")
 
     # a click on a bar opens the meetings behind it
     _click(page, "#chart-counterparts .point path")
