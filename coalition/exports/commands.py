@@ -8,9 +8,10 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from coalition.exports.donor import DonorWorkbook, suppress_below
+from coalition.exports.donor import DonorWorkbook
 from coalition.i18n import language
 from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.visibility import suppress_below
 
 
 @click.command("export-donor")
@@ -22,8 +23,8 @@ from coalition.kpis.filters import FilterError, Filters
 @click.option("--lang", help="Language of the labels: ar, en or tr (default: the language "
                                 "commands speak: COALITION_LANG, else LANG, else Arabic).")
 @click.option("--suppress-below", "below", type=click.IntRange(min=0),
-              help="Show case breakdowns below this as \"<N\" (0: off; default: "
-                   "DONOR_SUPPRESS_BELOW, else 5).")
+              help="Hide case breakdowns below this, and enough others that they cannot be "
+                   "worked out (0: off; default: DONOR_SUPPRESS_BELOW, else 5).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The .xlsx file to write.")
 @with_appcontext

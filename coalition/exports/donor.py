@@ -1,10 +1,12 @@
 """The donor workbook: a cover, the dashboard's figures with charts, and the period's work.
 
-Every figure comes from the KPI definitions (`compute_many`, as the API and the dashboard),
-and each record sheet lists exactly the records behind a figure. Cases appear only as
-figures, and a case breakdown (every `cases.*` figure but the total of cases) between 1 and
-N-1 is written as "<N", since so small a count can point at the people behind it. The
-total of cases stays as it is: it says how much work was done, not what happened to whom.
+Every figure comes from the KPI definitions through `visibility.figures`, as on the
+dashboard and in the API, and each record sheet lists exactly the records behind a figure.
+Cases appear only as figures, as donors may see them whoever makes the workbook: a case
+breakdown (every `cases.*` figure but the total of cases) between 1 and N-1 is hidden,
+since so small a count can point at the people behind it, and so are enough others that
+it cannot be worked out from a total. The total of cases stays as it is: it says how much
+work was done, not what happened to whom.
 """
 
 from collections.abc import Callable
@@ -35,24 +37,10 @@ from coalition.i18n import LANGUAGE_NAMES, language, text_direction
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
 from coalition.kpis.filters import Filters
-from coalition.kpis.queries import compute_many
+from coalition.kpis.visibility import SUPPRESSED, Audience, Figures, figures, marker
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: the figures that describe what happened in cases, shown as "<N" when small
-SUPPRESSED = frozenset(key for key in BY_KEY if key.startswith("cases.") and key != "cases.total")
 DATE_FORMAT, STAMP_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
-
-
-def suppress_below() -> int:
-    """The threshold of small-count suppression (DONOR_SUPPRESS_BELOW; 0 turns it off)."""
-    return int(current_app.config.get("DONOR_SUPPRESS_BELOW", 5))
-
-
-def shown(key: str, value: float, below: int) -> float | str:
-    """A figure as the workbook shows it: a small case breakdown as "<N"."""
-    if key in SUPPRESSED and 0 < value < below:
-        return f"<{below}"
-    return value
 
 
 @dataclass
@@ -62,6 +50,8 @@ class DonorWorkbook:
     filters: Filters
     generated_by: str
     below: int = 5
+    #: who makes it: the workbook shows what donors may see, and never more than they may
+    audience: Audience = field(default_factory=Audience.operator)
     #: openpyxl's write-only mode streams rows to disk; off only to compare (benchmark)
     write_only: bool = True
     generated_at: datetime = field(default_factory=utcnow)
@@ -77,8 +67,9 @@ class DonorWorkbook:
         cover = Sheet(workbook, _("About this workbook"), rtl=rtl)
         summary = Sheet(workbook, _("Summary"), rtl=rtl)
         previous = self.filters.previous()
-        values, *others = compute_many([(self.filters, None),
-                                        *([(previous, None)] if previous else [])])
+        values, *others = figures(self.audience.for_donors(),
+                                  [(self.filters, None), *([(previous, None)] if previous
+                                                           else [])], below=self.below)
         before = others[0] if others else None
         self._summary(summary, values, before)
         self.contents.append((summary.title, _("Every figure of the dashboard, with the "
@@ -92,16 +83,18 @@ class DonorWorkbook:
         workbook.save(out)
 
     # --- the summary --------------------------------------------------------------------
-    def _figure(self, sheet: Sheet, key: str, value: float | None) -> Any:
-        """A figure's cell: a number with its format, or "<N" aligned like one."""
-        if value is None:
+    @staticmethod
+    def _figure(sheet: Sheet, key: str, values: Figures | None) -> Any:
+        """A figure's cell: a number with its format, or the word standing for a hidden
+        figure, aligned like a number."""
+        if values is None:
             return None
-        value = shown(key, value, self.below)
+        value = values.shown(key)
         if isinstance(value, str):
             return sheet.cell(value, align=RIGHT)
         return sheet.cell(value, number_format="#,##0" if value == int(value) else "#,##0.0")
 
-    def _summary(self, sheet: Sheet, values: dict, before: dict | None) -> None:
+    def _summary(self, sheet: Sheet, values: Figures, before: Figures | None) -> None:
         """Every KPI beside the period before, the outcomes with shares, and two charts."""
         labels = [str(kpi.label) for kpi in KPIS]
         sheet.widths([width_of([*labels, _("Legal consultation outcomes")]), 16, 16,
@@ -110,22 +103,26 @@ class DonorWorkbook:
         top = sheet.header([_("Figure"), _("This period"), _("Previous period"),
                             _("Key in the API")])
         for kpi, label in zip(KPIS, labels, strict=True):
-            sheet.append_cells([sheet.cell(label), self._figure(sheet, kpi.key, values[kpi.key]),
-                                self._figure(sheet, kpi.key, before[kpi.key] if before
-                                             else None), sheet.cell(kpi.key)])
+            sheet.append_cells([sheet.cell(label), self._figure(sheet, kpi.key, values),
+                                self._figure(sheet, kpi.key, before), sheet.cell(kpi.key)])
         sheet.autofilter(top, 4)
 
         sheet.blank()
         heading = sheet.header([_("Legal consultation outcomes"), _("Cases"), _("Share")])
-        counts = [values[key] for key in OUTCOME_KEYS]
-        for key, count, share in zip(OUTCOME_KEYS, counts, percentages(counts), strict=True):
-            hidden = isinstance(shown(key, count, self.below), str)
+        # the shares of the outcomes shown, and of the hidden ones together (the total less
+        # those shown, which anyone can work out), so that no hidden one is given away
+        counts = [values[key] for key in OUTCOME_KEYS if values[key] is not None]
+        if values["cases.total"] is not None and len(counts) < len(OUTCOME_KEYS):
+            counts.append(values["cases.total"] - sum(counts))
+        shares = iter(percentages(counts))
+        for key in OUTCOME_KEYS:
+            share = next(shares) if values[key] is not None else None
             sheet.append_cells([sheet.cell(str(BY_KEY[key].label)),
-                                self._figure(sheet, key, count),
-                                None if hidden else sheet.cell(share / 100,
-                                                               number_format="0.0%")])
+                                self._figure(sheet, key, values),
+                                None if share is None else sheet.cell(share / 100,
+                                                                      number_format="0.0%")])
         last = sheet.append_cells([sheet.cell(_("Total"), font=BOLD),
-                                   self._figure(sheet, "cases.total", values["cases.total"]),
+                                   self._figure(sheet, "cases.total", values),
                                    sheet.cell(1 if values["cases.total"] else 0,
                                               number_format="0.0%")])
         outcomes = DoughnutChart()
@@ -142,7 +139,7 @@ class DonorWorkbook:
         heading = sheet.header([_("Meetings by counterpart category"), _("Meetings")])
         for key in COUNTERPART_KEYS:
             last = sheet.append_cells([sheet.cell(str(BY_KEY[key].label)),
-                                       self._figure(sheet, key, values[key])])
+                                       self._figure(sheet, key, values)])
         meetings = BarChart()
         meetings.type, meetings.title, meetings.legend = "bar", _("Meetings by counterpart "
                                                                   "category"), None
@@ -205,9 +202,11 @@ class DonorWorkbook:
         sheet.blank()
         if self.below > 1:
             sheet.append([_("Case figures other than the total of cases that are between 1 "
-                            "and %(top)d are shown as “<%(below)d”, so that no one can be "
-                            "recognised from a small number.", top=self.below - 1,
-                            below=self.below)])
+                            "and %(top)d, and as many others as it takes that none of them "
+                            "can be worked out from a total or from the figures beside it, "
+                            "are shown as “%(hidden)s”, so that no one can be recognised "
+                            "from a small number.", top=self.below - 1,
+                            hidden=marker(SUPPRESSED))])
         sheet.append([_("Cases appear only as figures: no name, phone, identity number, note "
                         "or case reference is in this workbook.")])
         asked = [name for name in ("office", "track", "project") if getattr(filters, name)]

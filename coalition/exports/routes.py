@@ -1,8 +1,9 @@
 """GET /exports/donor.xlsx (the donor workbook) and /exports/list/<view>.<xlsx|csv>.
 
-Who may download what is asked of `access`: the export feature opens both; the donor
-workbook of another office (or of the whole coalition) is refused to a user who reads
-cases only in their own office, and a list export needs the list itself.
+Who may download what is asked of `access` and `visibility`: the export feature opens both;
+the donor workbook is refused to a user who may not see all of its figures (one who reads
+cases only in their own office, for another office or the whole coalition), and a list
+export needs the list itself.
 """
 
 import io
@@ -23,9 +24,10 @@ from flask_login import current_user
 
 from coalition import access
 from coalition.errors import MESSAGES
-from coalition.exports.donor import XLSX, DonorWorkbook, suppress_below
+from coalition.exports.donor import XLSX, DonorWorkbook
 from coalition.exports.lists import ListExport, record_view
 from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.visibility import Audience, suppress_below
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -36,16 +38,13 @@ PAGING_ARGS = ("page", "page_size")
 
 
 def may_download_donor_workbook(user, filters: Filters) -> bool:
-    """True if the user may download the donor workbook of these filters.
-
-    The workbook holds case figures: one who reads cases only in their own office gets
-    their office's workbook, not another office's nor the coalition's.
+    """True if the user may download the donor workbook of these filters: it holds every
+    figure, so one who may not see some of them under these filters (cases of another
+    office, or of the coalition, for one who reads their own office's) does not get it.
     """
     if not access.has_feature(user, "export"):
         return False
-    if access.scope(user, access.READ, "cases") == access.OWN:
-        return filters.office is not None and filters.office.id == user.office_id
-    return True
+    return not Audience.of(user).for_donors().restricted(filters)
 
 
 def _filters(args: Mapping[str, str]) -> Filters:
@@ -80,8 +79,8 @@ def donor():
         return _bad_request(str(error))
     access.require(may_download_donor_workbook(current_user, filters))
     out = io.BytesIO()  # the zipped workbook only: its sheets are written through to disk
-    DonorWorkbook(filters, generated_by=str(current_user),
-                  below=suppress_below()).save(out)
+    DonorWorkbook(filters, generated_by=str(current_user), below=suppress_below(),
+                  audience=Audience.of(current_user)).save(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True,
                      download_name=_file_name(filters), max_age=0)

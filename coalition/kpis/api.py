@@ -5,17 +5,19 @@ from flask_login import current_user
 
 from coalition import access
 from coalition.kpis.filters import FilterError, Filters
-from coalition.kpis.queries import compute
+from coalition.kpis.visibility import Audience, figure_set
 
 bp = Blueprint("kpis_api", __name__, url_prefix="/api")
 
 
 @bp.get("/kpis")
 def kpis():
-    """The KPIs for ?from=&to= (or year, quarter, month) &office=&track=&project=."""
+    """The KPIs for ?from=&to= (or year, quarter, month) &office=&track=&project=, each as
+    the user may see it: `kpis` holds null and `hidden` says why where it may not."""
     access.require(access.has_feature(current_user, "dashboard"))
     try:
         filters = Filters.parse(request.args)
     except FilterError as error:
         return jsonify(error=str(error)), 400
-    return jsonify(filters=filters.as_dict(), kpis=compute(filters))
+    shown = figure_set(Audience.of(current_user), filters)
+    return jsonify(filters=filters.as_dict(), **shown.as_json())

@@ -3,10 +3,31 @@
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from coalition.access import RULES
+from coalition.database import db
 from coalition.kpis.definitions import BY_KEY
 from coalition.kpis.filters import FilterError, Filters
-from coalition.kpis.queries import compute
+from coalition.kpis.visibility import Audience, Reader, figure_set
+
+
+def _audience(username: str | None, role: str | None, office: int | None) -> Audience:
+    """Whom the figures are for: a user, a role (and office), or the operator (everything)."""
+    from coalition.accounts.models import User
+
+    if username and role:
+        raise click.UsageError("--user or --as-role, not both.")
+    if username:
+        user = db.session.scalars(select(User).filter_by(username=username)).one_or_none()
+        if user is None:
+            raise click.UsageError(f"--user: there is no user called {username}.")
+        return Audience.of(user)
+    if role:
+        if role == "coordinator" and office is None:
+            raise click.UsageError("--as-role coordinator needs --as-office.")
+        return Audience.of(Reader(role, office))
+    return Audience.operator()
 
 
 @click.command("kpis")
@@ -15,19 +36,25 @@ from coalition.kpis.queries import compute
 @click.option("--office", help="Office id.")
 @click.option("--track", help="Track id.")
 @click.option("--project", help="Project id.")
+@click.option("--user", "username", help="Print what this user sees (default: everything).")
+@click.option("--as-role", "role", type=click.Choice(sorted(RULES)),
+              help="Print what this role sees (default: everything).")
+@click.option("--as-office", "as_office", type=int, help="The office of --as-role coordinator.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
 def kpis(start: str | None, end: str | None, office: str | None, track: str | None,
-         project: str | None, as_json: bool) -> None:
+         project: str | None, username: str | None, role: str | None, as_office: int | None,
+         as_json: bool) -> None:
     """Print every KPI, computed from the records, under the filters given."""
+    audience = _audience(username, role, as_office)
     args = {"from": start, "to": end, "office": office, "track": track, "project": project}
     try:
         filters = Filters.parse({k: v for k, v in args.items() if v})
     except FilterError as error:  # in the default language, as every command speaks
         raise click.UsageError(str(error)) from None
-    values = compute(filters)
+    shown = figure_set(audience, filters)
     if as_json:
-        click.echo(current_app.json.dumps({"filters": filters.as_dict(), "kpis": values}))
+        click.echo(current_app.json.dumps({"filters": filters.as_dict(), **shown.as_json()}))
         return
-    for key, value in values.items():
-        click.echo(f"{key:45} {value:>10}  {BY_KEY[key].label}")
+    for key in shown.values:
+        click.echo(f"{key:45} {shown.shown(key):>10}  {BY_KEY[key].label}")

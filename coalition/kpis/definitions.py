@@ -23,6 +23,12 @@ from coalition.publications.models import Publication
 #: records whose [start, end] span meets it; every record whatever the period
 DATED, OPEN_AT_END, ACTIVE, ALWAYS = "dated", "open_at_end", "active", "always"
 
+#: what a figure says about the people behind it (Kpi.sensitive): nothing; how many there
+#: were (a total, shown as it is to those who see aggregates only); or how they are split
+#: (a breakdown, hidden from them when small, and so are enough others that it cannot be
+#: worked out). Both are need-to-know: `visibility` asks the access rules of the records.
+TOTAL, BREAKDOWN = "total", "breakdown"
+
 #: the filters a record may honour, and the column that holds each
 DIMENSIONS = {"office": "office_id", "track": "track_id", "project": "project_id"}
 
@@ -48,6 +54,8 @@ class Kpi:
     period: str = DATED
     #: the column that ends an OPEN_AT_END or ACTIVE record
     until: str | None = None
+    #: None, TOTAL or BREAKDOWN: figures about people are need-to-know (see `visibility`)
+    sensitive: str | None = None
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -65,11 +73,12 @@ def _is(column: str, value: Any) -> tuple[Cond, ...]:
     return (Cond(column, "eq", value),)
 
 
-CASE, MEETING = {"model": Case, "date": "opened_on"}, {"model": Meeting, "date": "date"}
+CASE = {"model": Case, "date": "opened_on", "sensitive": BREAKDOWN}
+MEETING = {"model": Meeting, "date": "date"}
 TRAINING = {"model": Training, "date": "start_date"}
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("cases.total", _l("Cases responded to"), **CASE),
+    Kpi("cases.total", _l("Cases responded to"), Case, "opened_on", sensitive=TOTAL),
     *(Kpi(f"cases.by_outcome.{code}", label, **CASE, where=_is("consultation_outcome", code))
       for code, label in CONSULTATION_OUTCOMES),
     Kpi("cases.without_outcome", _l("No outcome recorded"), **CASE,
@@ -131,6 +140,9 @@ CARD_KEYS = tuple(key for card in CARDS for key in card if key)
 #: the consultation outcomes, and the cases with none recorded, which together make cases.total
 OUTCOME_KEYS = (*(f"cases.by_outcome.{code}" for code in CONSULTATION_OUTCOMES.codes),
                 "cases.without_outcome")
+#: a sensitive total and the breakdowns that add up to it exactly, so that hiding one of
+#: them hides enough others that it cannot be worked out from the total
+ADDS_UP: dict[str, tuple[str, ...]] = {"cases.total": OUTCOME_KEYS}
 COUNTERPART_KEYS = tuple(f"meetings.by_counterpart.{c}" for c in COUNTERPART_CATEGORIES.codes)
 TRAINING_KEYS = ("trainings.hours", "trainings.participants", "trainings.trainers")
 #: the office's logged work, by kind, for the charts over time and by office

@@ -28,7 +28,9 @@ from coalition.kpis.definitions import (
 )
 from coalition.kpis.drilldown import Links
 from coalition.kpis.filters import FilterError, Filters
-from coalition.kpis.queries import breakdown, compute_many, number
+from coalition.kpis.queries import number
+from coalition.kpis.visibility import Audience, Figures, visible_breakdown
+from coalition.kpis.visibility import figures as visible_figures
 from coalition.offices.models import Office, Project, Track
 
 
@@ -45,9 +47,10 @@ def _name(record) -> str:
     return record.name_ar or record.name_en
 
 
-def _change(value: float, before: float | None) -> dict | None:
-    """The change against the previous period, as a difference and a percentage."""
-    if before is None:
+def _change(value: float | None, before: float | None) -> dict | None:
+    """The change against the previous period, as a difference and a percentage (none when
+    either figure is hidden)."""
+    if value is None or before is None:
         return None
     difference = number(value - before)
     return {"difference": difference,
@@ -95,6 +98,7 @@ class DashboardView(BaseView):
         except FilterError as error:
             return self.render("dashboard/index.html", error=str(error), **context), 400
         rtl = text_direction() == "rtl"
+        audience = Audience.of(current_user)
         links = Links(self.admin, current_user, filters)
         previous = filters.previous()
         # one SELECT per table: every figure, the cards' figures of the period before, and
@@ -102,7 +106,7 @@ class DashboardView(BaseView):
         by_office = [] if filters.office else offices
         asks = [(filters, None), *([(previous, CARD_KEYS)] if previous else []),
                 *((replace(filters, office=office), OFFICE_KEYS) for office in by_office)]
-        values, *others = compute_many(asks)
+        values, *others = visible_figures(audience, asks)
         before = others.pop(0) if previous else None
         per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
                       if by_office else {filters.office.id: values})
@@ -113,9 +117,9 @@ class DashboardView(BaseView):
                 [str(label) for _code, label in COUNTERPART_CATEGORIES],
                 [values[key] for key in COUNTERPART_KEYS],
                 [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
-            "activity": self._activity(tracks, filters, links, rtl),
-            "trainings": self._trainings(filters, links, rtl),
-            "partnerships": self._partnerships(filters, links, rtl),
+            "activity": self._activity(audience, tracks, filters, links, rtl),
+            "trainings": self._trainings(audience, filters, links, rtl),
+            "partnerships": self._partnerships(audience, filters, links, rtl),
             "offices": self._offices(offices, per_office, links, rtl),
         }
         return self.render(
@@ -126,13 +130,16 @@ class DashboardView(BaseView):
             ignored=self._ignored(filters), **context)
 
     @staticmethod
-    def _card(key: str, sub: str | None, values: dict, before: dict | None, links: Links):
-        """A KPI card: label, value, change and the link to the records behind it."""
+    def _card(key: str, sub: str | None, values: Figures, before: Figures | None,
+              links: Links):
+        """A KPI card: label, value (or why it is hidden), change and the link to the
+        records behind it."""
         return {
             "key": key, "label": BY_KEY[key].label, "value": values[key],
+            "hidden": values.hidden.get(key), "shown": values.shown(key),
             "change": _change(values[key], before[key] if before else None),
-            "url": links.url(key),
-            "sub": {"label": BY_KEY[sub].label, "value": values[sub]} if sub else None,
+            "url": links.url(key) if values[key] is not None else None,
+            "sub": {"label": BY_KEY[sub].label, "shown": values.shown(sub)} if sub else None,
         }
 
     @staticmethod
@@ -143,25 +150,43 @@ class DashboardView(BaseView):
                 if any(name not in kpi.dimensions for name in asked)]
 
     @staticmethod
-    def _outcome_rows(values: dict) -> list[tuple]:
-        """Each consultation outcome with its count and its share of all cases."""
-        counts = [values[key] for key in OUTCOME_KEYS]
-        shares = charts.percentages(counts)
-        return [(BY_KEY[key].label, count, share)
-                for key, count, share in zip(OUTCOME_KEYS, counts, shares, strict=True)]
+    def _outcome_shares(values: Figures) -> tuple[list[int], list[float]]:
+        """The outcomes shown, then the hidden ones together (the total less those shown,
+        which anyone can work out), and the share of each of all cases."""
+        counts = [values[key] for key in OUTCOME_KEYS if values[key] is not None]
+        if values["cases.total"] is not None and len(counts) < len(OUTCOME_KEYS):
+            counts.append(values["cases.total"] - sum(counts))
+        return counts, charts.percentages(counts)
+
+    @classmethod
+    def _outcome_rows(cls, values: Figures) -> list[tuple]:
+        """Each consultation outcome with its count and its share of all cases, or the word
+        standing for both when it is hidden."""
+        _counts, shares = cls._outcome_shares(values)
+        shown = iter(shares)
+        return [(BY_KEY[key].label, values.shown(key), next(shown))
+                if values[key] is not None else (BY_KEY[key].label, values.shown(key), None)
+                for key in OUTCOME_KEYS]
+
+    @classmethod
+    def _outcomes(cls, values: Figures, links: Links, rtl: bool):
+        """The donut of consultation outcomes, with the cases that have none as a slice and
+        the hidden outcomes together as another."""
+        keys = [key for key in OUTCOME_KEYS if values[key] is not None]
+        counts, _shares = cls._outcome_shares(values)
+        labels = [str(BY_KEY[key].label) for key in keys]
+        if len(counts) > len(keys):
+            labels.append(_("Hidden outcomes, together"))
+        return charts.outcomes(labels, counts,
+                               [links.url(key) or "" for key in keys] + [""] * (
+                                   len(counts) - len(keys)), rtl)
 
     @staticmethod
-    def _outcomes(values: dict, links: Links, rtl: bool):
-        """The donut of consultation outcomes, with the cases that have none as a slice."""
-        return charts.outcomes([str(BY_KEY[key].label) for key in OUTCOME_KEYS],
-                               [values[key] for key in OUTCOME_KEYS],
-                               [links.url(key) or "" for key in OUTCOME_KEYS], rtl)
-
-    @staticmethod
-    def _activity(tracks: list, filters: Filters, links: Links, rtl: bool):
+    def _activity(audience: Audience, tracks: list, filters: Filters, links: Links,
+                  rtl: bool):
         """Records logged per month, stacked by track; a selector picks the kind of work."""
-        totals = {(month, track): row for (track, month), row in
-                  breakdown(filters, ACTIVITY_KEYS, ("track", "month")).items()}
+        totals = {(month, track): row for (track, month), row in visible_breakdown(
+            audience, filters, ACTIVITY_KEYS, ("track", "month")).items()}
         found = sorted({month for month, _track in totals if month})
         months = _months(found[0], found[-1]) if found else []
         by_id = {track.id: track for track in tracks}
@@ -188,9 +213,9 @@ class DashboardView(BaseView):
         return charts.over_time(months, views, rtl)
 
     @staticmethod
-    def _trainings(filters: Filters, links: Links, rtl: bool):
+    def _trainings(audience: Audience, filters: Filters, links: Links, rtl: bool):
         """Hours, participants and trainers, stacked by kind of training."""
-        rows = breakdown(filters, TRAINING_KEYS, ("training_kind",))
+        rows = visible_breakdown(audience, filters, TRAINING_KEYS, ("training_kind",))
         series = []
         for code, label in TRAINING_KINDS:
             url = links.url("trainings.total", where=(Cond("training_kind", "eq", code),)) or ""
@@ -200,9 +225,9 @@ class DashboardView(BaseView):
                               mode="stack")
 
     @staticmethod
-    def _partnerships(filters: Filters, links: Links, rtl: bool):
+    def _partnerships(audience: Audience, filters: Filters, links: Links, rtl: bool):
         """Partnerships active in the period, by the partner's origin."""
-        rows = breakdown(filters, ("partnerships.total",), ("origin",))
+        rows = visible_breakdown(audience, filters, ("partnerships.total",), ("origin",))
         return charts.bars(
             [str(label) for _code, label in ORIGINS],
             [rows.get((code,), {}).get("partnerships.total", 0) for code in ORIGINS.codes],
@@ -210,10 +235,13 @@ class DashboardView(BaseView):
              for code in ORIGINS.codes], rtl)
 
     @staticmethod
-    def _offices(offices: list, totals: dict, links: Links, rtl: bool):
-        """For each kind of work, the offices side by side."""
-        shown = [office for office in offices if any(totals.get(office.id, {}).values())]
-        series = [(_name(o), [totals[o.id].get(key, 0) for key in OFFICE_KEYS],
-                   [links.url(key, office=o) or "" for key in OFFICE_KEYS]) for o in shown]
+    def _offices(offices: list, totals: dict[int, Figures], links: Links, rtl: bool):
+        """For each kind of work, the offices side by side (no bar where a figure is
+        hidden)."""
+        shown = [office for office in offices if office.id in totals
+                 and any(totals[office.id].values.values())]
+        series = [(_name(o), [totals[o.id][key] for key in OFFICE_KEYS],
+                   [(links.url(key, office=o) if totals[o.id][key] is not None else None)
+                    or "" for key in OFFICE_KEYS]) for o in shown]
         return charts.grouped([str(BY_KEY[key].label) for key in OFFICE_KEYS], series, rtl,
                               across=True)
