@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from coalition.extensions import db
+from coalition.database import db
 from coalition.kpis.definitions import ADDS_UP, BY_KEY, CARDS, KPIS, OFFICE_KEYS, OUTCOME_KEYS
 from coalition.kpis.visibility import Audience, Reader, Table, hidden_cells, worked_out
 from coalition.models import Case, Meeting, Training, User
