@@ -41,7 +41,7 @@ RESTRICTED, SUPPRESSED = "restricted", "suppressed"
 
 SENSITIVE: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.sensitive)
 #: the kinds of record whose access rules decide who sees the sensitive figures
-KINDS: tuple[str, ...] = tuple(sorted({kpi.model.kind for kpi in SENSITIVE}))
+KINDS: tuple[str, ...] = tuple(sorted({kpi.model.__tablename__ for kpi in SENSITIVE}))
 #: the order cells are considered in, so the same records always hide the same cells
 ORDER = {kpi.key: number for number, kpi in enumerate(KPIS)}
 
@@ -98,7 +98,7 @@ class Audience:
         """EXACT, AGGREGATE or RESTRICTED: how this audience sees `kpi` under `filters`."""
         if not kpi.sensitive:
             return EXACT
-        scope = dict(self.scopes).get(kpi.model.kind, access.NONE)
+        scope = dict(self.scopes).get(kpi.model.__tablename__, access.NONE)
         if scope == access.OWN:
             office = filters.ids("office") if "office" in kpi.dimensions else None
             if office is None or office != self.office_id:
