@@ -19,6 +19,11 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+#: the limits an imported workbook is checked against before it is read (README, Security)
+IMPORT_LIMITS = ("IMPORT_MAX_BYTES", "IMPORT_MAX_PART_BYTES", "IMPORT_MAX_UNPACKED_BYTES",
+                 "IMPORT_MAX_ROWS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SHARED_STRINGS")
+
+
 def load_config(instance_path: str) -> dict:
     """Build the configuration of one app instance."""
     database_url = os.environ.get(
@@ -51,4 +56,6 @@ def load_config(instance_path: str) -> dict:
         # a session ends after this long idle, and after this long in all
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
+        # limits of an imported workbook; unset, coalition.imports.workbook's defaults apply
+        **{key: int(os.environ[key]) for key in IMPORT_LIMITS if os.environ.get(key)},
     }

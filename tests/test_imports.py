@@ -400,7 +400,7 @@ def test_a_sheet_with_errors_writes_nothing_and_lists_every_error(app, world, lo
                          "court_referral": "sponsored"})
     before = record_counts(app)
     response = upload(client, as_bytes(book))
-    assert response.status_code == 200 and not written(response)
+    assert response.status_code == 422 and not written(response)
     assert record_counts(app) == before
     listed = {(sheet, row, column, key) for sheet, row, column, key in problems(response)}
     assert listed == {
@@ -520,7 +520,7 @@ def test_files_that_are_not_xlsx_get_a_clear_message(app, world, login):
                        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.xls"),
                        (b"", "empty.xlsx")):
         response = upload(client, data, name)
-        assert response.status_code == 200, name
+        assert response.status_code == 422, name
         page = response.get_data(as_text=True)
         assert "not an Excel workbook (.xlsx)" in page or "Choose a workbook" in page, name
         assert not written(response)
@@ -537,7 +537,7 @@ def test_a_damaged_workbook_gets_a_clear_message(app, world, login):
                 content = content[: len(content) // 2]  # cut off half-way
             target.writestr(item, content)
     response = upload(client, broken.getvalue())
-    assert response.status_code == 200 and not written(response)
+    assert response.status_code == 422 and not written(response)
     assert "could not be read" in response.get_data(as_text=True)
     assert record_counts(app) == dict.fromkeys(record_counts(app), 0)
 
@@ -547,7 +547,7 @@ def test_a_file_over_the_size_limit_is_refused(app, world, login, monkeypatch):
     data = as_bytes(office_workbook(client))
     monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", len(data) - 1)
     response = upload(client, data)
-    assert response.status_code == 200 and "larger than the limit" in response.get_data(
+    assert response.status_code == 413 and "larger than the limit" in response.get_data(
         as_text=True)
     assert record_counts(app)["meetings"] == 0
 

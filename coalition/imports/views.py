@@ -65,7 +65,7 @@ class ImportView(BaseView):
         own_only = own_office_only(current_user)
         form.office.choices = [*([] if own_only else [("", _l("The office named in each row"))]),
                                *((str(o.id), str(o)) for o in offices)]
-        report = None
+        report, status = None, 200
         if form.validate_on_submit():
             office = (current_user.office if own_only else
                       next((o for o in offices if str(o.id) == form.office.data), None))
@@ -75,12 +75,15 @@ class ImportView(BaseView):
                                       _("A value is out of range or not valid for its field.")]
             elif len(data) > max_bytes():
                 form.workbook.errors = [too_large_message(max_bytes())]
+                status = 413
             else:
                 actor = Actor(current_user._get_current_object())
                 report = import_workbook(data, actor=actor, office=office,
                                          dry_run=form.dry_run.data)
+        if request.method == "POST" and status == 200 and (report is None or not report.ok):
+            status = 422  # refused: the page says why, and so does the status
         return self.render("imports/index.html", form=form, report=report,
-                           shown_rows=SHOWN_ROWS)
+                           shown_rows=SHOWN_ROWS), status
 
     @expose("/template")
     def template(self):

@@ -1,20 +1,41 @@
-"""Opening an uploaded workbook safely: size, format, and formulas that are never run."""
+"""Opening an uploaded workbook safely: size, format, and formulas that are never run.
+
+Everything openpyxl would have to hold or walk is measured first, on the zip's parts as they
+unpack, so that a small hostile file is refused within seconds and in bounded memory: the
+unpacked size of every part, the shared strings, the rows and cells of the sheets, any DTD or
+entity (an xlsx never has one), and macros.
+"""
 
 import re
 import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
+from xml.parsers import expat
 
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-#: an xlsx is a zip: refuse one that unpacks to more than this many times the size limit
-MAX_UNPACK_RATIO = 30
+MB = 1024 * 1024
+#: the defaults of the limits, each overridden by its config key (and environment variable)
+DEFAULT_MAX_BYTES = 10 * MB
+DEFAULT_LIMITS = {
+    "IMPORT_MAX_PART_BYTES": 100 * MB,
+    "IMPORT_MAX_UNPACKED_BYTES": 200 * MB,
+    "IMPORT_MAX_ROWS": 100_000,
+    "IMPORT_MAX_CELLS": 3_000_000,
+    "IMPORT_MAX_SHARED_STRINGS": 1_000_000,
+}
+#: more parts than any workbook of ours holds (each costs memory in the zip's directory)
+MAX_PARTS = 10_000
+#: parts that are never XML (pictures, printer settings, embedded objects)
+_BINARY = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin",
+           ".wdp", ".svg")
+_MACRO_TYPES = re.compile(rb"macroEnabled|vbaProject|vbaData|ms-office\.activeX", re.I)
 #: a formula element in a worksheet's XML (<f>, <f t="shared" …/>, <x:f>)
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
@@ -45,12 +66,247 @@ def too_large_message(limit: int) -> str:
              size=f"{limit / 1024 / 1024:g}")
 
 
+def _limit(key: str) -> int:
+    """One of the limits of DEFAULT_LIMITS, as configured."""
+    return int(current_app.config.get(key) or DEFAULT_LIMITS[key])
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Silence openpyxl's warnings about what it ignores (extensions, odd styles, dates)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"openpyxl(\.|$)")
         yield
+
+
+class _Declaration(Exception):
+    """A DTD or entity declaration met in a part: never in an xlsx, refused unexpanded."""
+
+
+class _Unusual(Exception):
+    """A comment, CDATA section or processing instruction: the part is read the slow, exact way."""
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _row_number(text: str, previous: int) -> int:
+    """A row's number as openpyxl reads its r attribute ("7", "7.0", "1e6"), else the next."""
+    if not text:
+        return previous + 1
+    try:
+        number = float(text)
+    except ValueError:
+        return previous + 1  # openpyxl stops on it: the rows before it were counted
+    return int(number) if number.is_integer() and 0 < number < 1e10 else previous + 1
+
+
+@dataclass
+class _Tally:
+    """What openpyxl would build from the workbook: rows (gaps included), cells, strings."""
+
+    rows: int = 0
+    cells: int = 0
+    strings: int = 0
+
+
+_ATTRIBUTES = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])" + _ATTRIBUTES)
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])" + _ATTRIBUTES)
+_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+_R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+#: a part whose markup is cut in pieces longer than this is read the exact way
+_LONGEST_PIECE = 8 * MB
+
+
+class _PartScanner:
+    """Counts one part's rows, cells and shared strings as it unpacks, bounded in memory.
+
+    A regular expression pass over the bytes (an xlsx part is plain elements: no comment,
+    CDATA or processing instruction can hide or fake a tag) counts as openpyxl's reader
+    numbers: a row's number from its r attribute or the previous one plus one, every row up
+    to the highest yielded, each row padded to the column of its last cell. A part with
+    anything else is read again by expat, element by element.
+    """
+
+    def __init__(self, tally: _Tally, check) -> None:
+        self.tally, self.check = tally, check
+        self.row = 0  # the current row number, as openpyxl numbers it
+        self.top = 0  # the highest row number met: openpyxl yields every row up to it
+        self.column = 0  # the column of the current row's last cell
+
+    def _reach(self, number: int) -> None:
+        if number > self.top:
+            self.tally.rows += number - self.top
+            self.top = number
+            self.check(self.tally)
+
+    def _start_row(self, reference: str) -> None:
+        self._end_row()
+        self.row = _row_number(reference, self.row)
+        self._reach(self.row)
+
+    def _cell(self, reference: str) -> None:
+        letters = reference.rstrip("0123456789")
+        if letters and len(letters) <= 3 and letters.isalpha() and letters.isascii():
+            self.column = _column_number(letters)
+        else:
+            self.column += 1
+
+    def _end_row(self) -> None:
+        if self.column:
+            self.tally.cells += self.column
+            self.column = 0
+            self.check(self.tally)
+
+    # --- the fast pass -----------------------------------------------------------------
+    def _cells(self, text: bytes) -> None:
+        """Move to the column of the last cell: the last one with a reference, then +1 each."""
+        cells = _CELL.findall(text)
+        for back, attributes in enumerate(reversed(cells)):
+            if found := _R.search(attributes):
+                self._cell(found.group(1).decode("latin-1"))
+                self.column += back
+                return
+        self.column += len(cells)
+
+    def _piece(self, text: bytes, first: bool) -> None:
+        if (bang := text.find(b"<!")) >= 0:
+            if text.startswith((b"<!DOCTYPE", b"<!ENTITY"), bang):
+                raise _Declaration
+            raise _Unusual
+        start = 0
+        if first:  # UTF-8 (or ASCII) with at most the XML declaration first; else exact
+            head = text.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+            if not head.startswith(b"<") or b"\0" in head[:64]:
+                raise _Unusual
+            if head.startswith(b"<?xml"):
+                start = text.find(b"?>") + 2
+        if text.find(b"<?", start) >= 0 or start == 1:
+            raise _Unusual
+        self.tally.strings += len(_STRING.findall(text))
+        self.check(self.tally)
+        position = 0
+        for row in _ROW.finditer(text):
+            self._cells(text[position:row.start()])
+            found = _R.search(row.group(1))
+            self._start_row(found.group(1).decode("latin-1") if found else "")
+            position = row.end()
+        self._cells(text[position:])
+
+    def _fast(self, part) -> None:
+        rest, first = b"", True
+        while chunk := part.read(1 << 20):
+            text = rest + chunk
+            cut = text.rfind(b"<")
+            if cut <= 0:  # no whole piece yet: wait for more, but not for ever
+                if len(text) > _LONGEST_PIECE:
+                    raise _Unusual
+                rest = text
+                continue
+            self._piece(text[:cut], first)
+            rest, first = text[cut:], False
+        self._piece(rest, first)
+        self._end_row()
+
+    # --- the exact pass ----------------------------------------------------------------
+    def _start(self, name: str, attrs: dict) -> None:
+        local = name[name.rfind(":") + 1:]
+        if local == "c":
+            self._cell(attrs.get("r", ""))
+        elif local == "row":
+            self._start_row(attrs.get("r", ""))
+        elif local == "si":
+            self.tally.strings += 1
+            self.check(self.tally)
+
+    def _exact(self, part) -> None:
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self._start
+        parser.StartDoctypeDeclHandler = self._refuse
+        parser.EntityDeclHandler = self._refuse
+        try:
+            while chunk := part.read(1 << 20):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError:
+            pass  # not XML, or broken: openpyxl stops there too, and says so if it reads it
+        self._end_row()
+
+    @staticmethod
+    def _refuse(*_args) -> None:
+        raise _Declaration
+
+    @classmethod
+    def scan(cls, archive: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally,
+             check) -> None:
+        """Count one part into `tally`, the fast way if the part allows it."""
+        before = _Tally(tally.rows, tally.cells, tally.strings)
+        try:
+            with archive.open(info) as part:
+                cls(tally, check)._fast(part)
+        except _Unusual:
+            tally.rows, tally.cells, tally.strings = before.rows, before.cells, before.strings
+            with archive.open(info) as part:
+                cls(tally, check)._exact(part)
+
+
+def check_limits(archive: zipfile.ZipFile) -> None:
+    """Refuse, with a message saying which limit, a workbook too big to read safely."""
+    infos = archive.infolist()
+    if len(infos) > MAX_PARTS:
+        raise WorkbookError(_("The workbook has too many parts (%(n)s).", n=_number(len(infos))))
+    part_limit, total_limit = _limit("IMPORT_MAX_PART_BYTES"), _limit("IMPORT_MAX_UNPACKED_BYTES")
+    # the sizes the zip states are binding: Python's zipfile reads no byte beyond them
+    for info in infos:
+        if info.file_size > part_limit:
+            raise WorkbookError(_(
+                "The workbook is too large once unpacked: its part %(name)s holds %(size)s MB "
+                "(the limit is %(limit)s MB).", name=info.filename,
+                size=f"{info.file_size / MB:.0f}", limit=f"{part_limit / MB:g}"))
+    if sum(info.file_size for info in infos) > total_limit:
+        raise WorkbookError(_("The workbook is too large once unpacked (the limit is "
+                              "%(limit)s MB).", limit=f"{total_limit / MB:g}"))
+    names = {info.filename.casefold() for info in infos}
+    types = (archive.open("[Content_Types].xml").read(1 * MB)
+             if "[content_types].xml" in names else b"")
+    if _MACRO_TYPES.search(types) or any(
+            name.rsplit("/", 1)[-1].startswith(("vbaproject", "vbadata")) for name in names):
+        raise WorkbookError(_("This workbook holds macros (.xlsm), which are never imported. "
+                              "Save it from Excel as “Excel Workbook (*.xlsx)” and try again."))
+    rows, cells, strings = (_limit("IMPORT_MAX_ROWS"), _limit("IMPORT_MAX_CELLS"),
+                            _limit("IMPORT_MAX_SHARED_STRINGS"))
+
+    def check(tally: _Tally) -> None:
+        if tally.rows > rows:
+            raise WorkbookError(_("The workbook has more than %(n)s rows, the most one import "
+                                  "takes. Split it into several workbooks.", n=_number(rows)))
+        if tally.cells > cells:
+            raise WorkbookError(_("The workbook has more than %(n)s cells, the most one import "
+                                  "takes. Split it into several workbooks.", n=_number(cells)))
+        if tally.strings > strings:
+            raise WorkbookError(_("The workbook has more than %(n)s different texts, the most "
+                                  "one import takes. Split it into several workbooks.",
+                                  n=_number(strings)))
+
+    tally = _Tally()
+    for info in infos:
+        if info.is_dir() or info.filename.casefold().endswith(_BINARY):
+            continue
+        try:
+            _PartScanner.scan(archive, info, tally, check)
+        except _Declaration:
+            raise WorkbookError(_("The workbook holds XML declarations (DTD or entities) "
+                                  "that a workbook saved by Excel never has; it is not "
+                                  "read.")) from None
 
 
 class Book:
@@ -69,8 +325,15 @@ class Book:
             raise WorkbookError(not_xlsx) from None
         if "xl/workbook.xml" not in names:
             raise WorkbookError(not_xlsx)
-        if sum(info.file_size for info in archive.infolist()) > limit * MAX_UNPACK_RATIO:
-            raise WorkbookError(_("The workbook is too large once unpacked."))
+        try:
+            check_limits(archive)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError,
+                NotImplementedError, RuntimeError, ValueError) as error:
+            if isinstance(error, WorkbookError):
+                raise
+            current_app.logger.info("Unreadable workbook: %r", error)
+            raise WorkbookError(_("The workbook could not be read; it may be damaged. Open it "
+                                  "in Excel, save it again and try again.")) from None
         damaged = _("The workbook could not be read; it may be damaged. Open it in Excel, save "
                     "it again and try again.")
         try:
