@@ -50,6 +50,9 @@ class Record(db.Model):
     #: the record type's one declaration of its fields (coalition.fields); its access
     #: rules are found under its table name (coalition.access.RULES)
     fields: ClassVar[Fields] = Fields()
+    #: the relationship to the record this one is a part of (a case's personal details): a
+    #: change here is a change of that record, moving its version and written in its history
+    part_of: str = ""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -103,10 +106,17 @@ def stamp_records(session: Session, _context, _instances) -> None:
             obj.updated_at = now
             obj.created_by_id = obj.created_by_id or user_id
             obj.updated_by_id = user_id or obj.updated_by_id
-    for obj in session.dirty:
-        if isinstance(obj, Record) and session.is_modified(obj, include_collections=False):
-            obj.updated_at = now
-            obj.updated_by_id = user_id
+    # a changed collection (a meeting's partners) or part (a case's personal details) is a
+    # change of the record: its row is updated, so its version moves and a stale save fails
+    changed = [obj for obj in session.dirty
+               if isinstance(obj, Record) and session.is_modified(obj)]
+    for part in (*session.new, *changed):
+        owner = getattr(part, part.part_of, None) if getattr(part, "part_of", "") else None
+        if isinstance(owner, Record) and owner not in session.new and owner not in changed:
+            changed.append(owner)
+    for obj in changed:
+        obj.updated_at = now
+        obj.updated_by_id = user_id
 
 
 class OfficeWork(Record):

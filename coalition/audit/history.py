@@ -57,14 +57,28 @@ def label_of(model: type | None, attr: str) -> str:
     return str(RECORD_LABELS.get(attr, attr.replace("_", " ")))
 
 
+def added_removed(old: list | None, new: list) -> tuple[list, list]:
+    """What a collection's change added and removed."""
+    return [item for item in new if item not in (old or [])], [
+        item for item in old or [] if item not in new]
+
+
+def _change_html(model: type | None, attr: str, old, new) -> Markup:
+    """One change: field: old → new, or for a collection: + added − removed."""
+    if isinstance(new, list):
+        added, removed = added_removed(old, new)
+        marks = [*(Markup('<ins>+ <bdi dir="auto">{}</bdi></ins>').format(i) for i in added),
+                 *(Markup('<del>− <bdi dir="auto">{}</bdi></del>').format(i) for i in removed)]
+        return Markup("<li>{}: {}</li>").format(label_of(model, attr), Markup(" ").join(marks))
+    return Markup('<li>{}: <bdi dir="auto">{}</bdi> → <bdi dir="auto">{}</bdi></li>').format(
+        label_of(model, attr), readable(model, attr, old), readable(model, attr, new))
+
+
 def changes_html(entry: AuditEntry) -> Markup:
-    """The changed fields of an entry as a small list: field: old → new."""
+    """The changed fields of an entry as a small list: field: old → new (+ added − removed)."""
     model = model_of(entry.record_type)
-    items = Markup("").join(
-        Markup('<li>{}: <bdi dir="auto">{}</bdi> → <bdi dir="auto">{}</bdi></li>')
-        .format(label_of(model, attr), readable(model, attr, old), readable(model, attr, new))
-        for attr, (old, new) in entry.changed.items()
-    )
+    items = Markup("").join(_change_html(model, attr, old, new)
+                            for attr, (old, new) in entry.changed.items())
     return Markup('<ul class="list-unstyled mb-0 small">{}</ul>').format(items)
 
 

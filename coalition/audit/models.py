@@ -73,6 +73,21 @@ def _changes(obj: Record, new: bool) -> dict:
                 changes[attr.key] = [MASK if old else None, MASK if value else None]
             else:
                 changes[attr.key] = [_plain(old), _plain(value)]
+    changes.update(_collection_changes(state, new))
+    return changes
+
+
+def _collection_changes(state, new: bool) -> dict:
+    """Each changed collection (a meeting's partners) as [names before, names after]."""
+    changes = {}
+    for relation in state.mapper.relationships:
+        if not relation.uselist or relation.viewonly:
+            continue
+        history = state.attrs[relation.key].history
+        if history.added or history.deleted:
+            before = sorted(str(item) for item in (*history.unchanged, *history.deleted))
+            after = sorted(str(item) for item in (*history.unchanged, *history.added))
+            changes[relation.key] = [None if new else before, after]
     return changes
 
 
@@ -96,14 +111,22 @@ def entry_row(action: str, obj: Record, changes: dict) -> dict:
 @event.listens_for(Session, "after_flush")
 def audit_changes(session: Session, _context) -> None:
     """Log every created and changed record, in the flush's own transaction."""
-    rows = []
+    entries: dict[Record, tuple[bool, dict]] = {}
     for new, objects in ((True, session.new), (False, session.dirty)):
         for obj in objects:
-            if not isinstance(obj, Record):
-                continue
-            changes = _changes(obj, new)
-            if changes or new:
-                rows.append(entry_row(_action(obj, changes, new), obj, changes))
+            if isinstance(obj, Record):
+                entries[obj] = (new, _changes(obj, new))
+    # a part's changes (a case's personal details) are also written in its owner's history
+    for part, (_new, changes) in list(entries.items()):
+        owner = getattr(part, part.part_of, None) if part.part_of and changes else None
+        if isinstance(owner, Record):
+            owner_new, owner_changes = entries.get(owner, (False, {}))
+            relation = next(r.key for r in inspect(owner).mapper.relationships
+                            if r.mapper.class_ is type(part))
+            owner_changes.update({f"{relation}.{key}": value for key, value in changes.items()})
+            entries[owner] = (owner_new, owner_changes)
+    rows = [entry_row(_action(obj, changes, new), obj, changes)
+            for obj, (new, changes) in entries.items() if changes or new]
     if rows:
         session.connection().execute(AuditEntry.__table__.insert(), rows)
 

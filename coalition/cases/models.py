@@ -107,6 +107,7 @@ class CasePersonal(Record):
     """The personal details of a case, only for its office's coordinators and admins."""
 
     __tablename__ = "case_personal"
+    part_of = "case"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
     full_name: Mapped[str] = mapped_column(EncryptedText, default="")
