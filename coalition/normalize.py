@@ -42,3 +42,14 @@ def fold(text: str | None) -> str:
 def contact_key(name: str | None, organisation: str | None) -> str:
     """The unique key of a directory entry: folded name plus folded organisation."""
     return f"{fold(name)}|{fold(organisation)}"
+
+
+#: the invisible controls that reorder text (embeddings, overrides, isolates, marks): from a
+#: record they could make "exe.txt" read "txt.exe" or flip a figure; dropped on input
+BIDI_CONTROLS = dict.fromkeys(
+    (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
+
+
+def without_bidi_controls(value):
+    """A text without bidi control characters; other values as they are."""
+    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value

@@ -2,6 +2,7 @@
 `access`. It imports no domain: the factory in `app.py` lists the screens."""
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, abort, flash, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, expose
@@ -39,11 +40,20 @@ from coalition.fields import (
     is_blank,
     value_problem,
 )
-from coalition.security import csp_nonce
+from coalition.normalize import without_bidi_controls
+from coalition.security import csp_nonce, is_on_site
 
 
 class AppForm(FlaskForm, BaseForm):
     """Admin form base: Flask-WTF's CSRF (global CSRFProtect clashes with SecureForm)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """Every field of every record form drops bidi controls from what is typed."""
+            if len(unbound_field.args) < 3:  # filters not given by position
+                options["filters"] = (without_bidi_controls, *(
+                    options.get("filters") or unbound_field.kwargs.get("filters") or ()))
+            return unbound_field.bind(form=form, **options)
 
 
 def _label_formatter(field: str, pairs):
@@ -191,6 +201,17 @@ class RecordView(ModelView):
             return redirect(url_for("accounts.login", next=request.full_path))
         abort(403)
 
+    def _handle_view(self, name, **kwargs):
+        """Flask-Admin's return address (`url=`) passes the site's one redirect check."""
+        refused = super()._handle_view(name, **kwargs)
+        target = request.values.get("url")
+        if refused is not None or target is None or is_on_site(target):
+            return refused
+        if request.method != "GET":
+            abort(400)
+        kept = [(key, value) for key, value in request.args.items(multi=True) if key != "url"]
+        return redirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
+
     @property
     def can_create(self) -> bool:
         return access.can(current_user, access.WRITE, self.kind, any_office=True)
@@ -225,6 +246,15 @@ class RecordView(ModelView):
     @expose("/export/<export_type>/")
     def export(self, export_type):
         abort(404)
+
+    def _get_list_value(self, context, model, name, column_formatters,
+                        column_type_formatters):
+        """Text from records is isolated (<bdi dir="auto">) in lists and details pages."""
+        value = super()._get_list_value(context, model, name, column_formatters,
+                                        column_type_formatters)
+        if isinstance(value, str) and not isinstance(value, Markup):
+            return Markup('<bdi dir="auto">{}</bdi>').format(value)
+        return value
 
     def may_write(self, model) -> bool:
         """True if the signed-in user may change this record (used by list templates)."""
@@ -344,7 +374,7 @@ class RecordView(ModelView):
             if (entry.record_version or 0) > version:
                 changed.update(entry.changed)
         labels = self.column_labels or {}
-        return "; ".join(f"{labels.get(field, field)} → {new if new is not None else '—'}"
+        return "; ".join(f"{labels.get(field, field)} → {_shown(new)}"
                          for field, (_old, new) in changed.items()) or "—"
 
     def render(self, template, **kwargs):
@@ -432,3 +462,10 @@ def ajax_ref(name: str, model, *fields: str) -> QueryAjaxModelLoader:
     """An ajax look-up of `model` records over `fields`."""
     return _Lookup(name, db.session, model, fields=fields, filters=["deleted_at IS NULL"],
                    page_size=20, placeholder=_l("Type to search…"), minimum_input_length=1)
+
+
+def _shown(value) -> str:
+    """A value of the audit trail in a message: a dash for none, a collection's items joined."""
+    if value is None:
+        return "—"
+    return ", ".join(map(str, value)) or "—" if isinstance(value, list) else str(value)

@@ -2,7 +2,6 @@
 
 import secrets
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -22,19 +21,14 @@ from coalition.accounts.models import User
 from coalition.database import db
 from coalition.extensions import limiter, login_manager
 from coalition.i18n import LOCALE_COOKIE
+from coalition.security import on_site
 
 bp = Blueprint("accounts", __name__)
 
 
 def safe_next(target: str | None) -> str:
     """A redirect target on this site only (no open redirect through `next`)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not (
-            target.startswith("//") or target.startswith("/\\")
-        ):
-            return target
-    return url_for("admin.index")
+    return on_site(target)
 
 
 @login_manager.user_loader

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html
 from coalition.database import db
+from coalition.security import on_site
 
 
 class AuditView(ModelView):
@@ -112,4 +113,4 @@ class TrashView(BaseView):
         record.deleted_at = None
         db.session.commit()
         flash(_("Restored: %(record)s", record=record), "success")
-        return redirect(request.form.get("next") or url_for(".index"))
+        return redirect(on_site(request.form.get("next"), url_for(".index")))

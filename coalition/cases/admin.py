@@ -65,6 +65,9 @@ class CaseView(RecordView):
     def render(self, template, **kwargs):
         """Add the personal details to the details page for those who may see them."""
         model = kwargs.get("model")
+        if (template == self.edit_template and model is not None and model.personal
+                and "personal_name" in kwargs.get("form", ())):
+            log_view(model)  # the edit page shows the personal details too
         if template == self.details_template and model is not None and model.personal:
             if self._may_see_personal(model.office_id):
                 log_view(model)  # every view of personal details is on record

@@ -27,7 +27,7 @@ from coalition.imports.sheets import (
     YES_NO,
     Field,
 )
-from coalition.normalize import fold
+from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 
@@ -117,7 +117,7 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.replace("\x00", "").strip()
+        return without_bidi_controls(value.replace("\x00", "")).strip()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():

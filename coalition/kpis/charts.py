@@ -7,6 +7,7 @@ legend and hover labels are aligned to the right.
 """
 
 from collections.abc import Sequence
+from html import escape
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -15,6 +16,11 @@ from markupsafe import Markup
 FONT = "Noto Sans Arabic, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 COLOURS = ("#1f6f8b", "#e07a1f", "#3c9d5d", "#b83b5e", "#6c5ba7", "#c9a227", "#5d6d7e",
            "#2e86c1")
+
+
+def _plain(texts: Sequence) -> list[str]:
+    """Labels as plain text: Plotly reads tags (<a href>, <b>) in labels, names and hovers."""
+    return [escape(str(text), quote=False) for text in texts]
 
 
 def percentages(counts: Sequence[int], decimals: int = 1) -> list[float]:
@@ -60,7 +66,7 @@ def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
     """Consultation outcomes as a donut; shares computed from the records add up to 100%."""
     shares = percentages(counts)
     pie = go.Pie(
-        labels=list(labels), values=list(counts), customdata=list(urls), hole=0.5, sort=False,
+        labels=_plain(labels), values=list(counts), customdata=list(urls), hole=0.5, sort=False,
         direction="counterclockwise" if rtl else "clockwise",
         text=[f"{share:.1f}%" for share in shares], textinfo="text",
         hovertemplate="%{label}<br>%{value} (%{text})<extra></extra>",
@@ -74,7 +80,7 @@ def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
                     rtl: bool) -> go.Figure:
     """One bar per category, read from the top; for long category names."""
-    bar = go.Bar(y=list(labels), x=list(values), orientation="h", customdata=list(urls),
+    bar = go.Bar(y=_plain(labels), x=list(values), orientation="h", customdata=list(urls),
                  marker_color=COLOURS[0], text=list(values), textposition="auto",
                  hovertemplate="%{y}: %{x}<extra></extra>")
     return go.Figure(bar, _layout(rtl, height=60 + 42 * len(labels), legend=False,
@@ -85,7 +91,7 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], urls: Sequen
 def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
          rtl: bool) -> go.Figure:
     """One bar per category."""
-    bar = go.Bar(x=list(labels), y=list(values), customdata=list(urls), marker_color=COLOURS[0],
+    bar = go.Bar(x=_plain(labels), y=list(values), customdata=list(urls), marker_color=COLOURS[0],
                  text=list(values), textposition="auto",
                  hovertemplate="%{x}: %{y}<extra></extra>")
     return go.Figure(bar, _layout(rtl, legend=False))
@@ -96,7 +102,7 @@ def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]],
     """Bars per category, one series (name, values, urls) beside or above the other;
     `across` lays the bars along the width, for long category names."""
     if across:
-        bars = [go.Bar(name=name, y=list(categories), x=values, customdata=urls,
+        bars = [go.Bar(name=_plain([name])[0], y=_plain(categories), x=values, customdata=urls,
                        orientation="h", hovertemplate="%{fullData.name}<br>%{y}: %{x}"
                                                       "<extra></extra>")
                 for name, values, urls in series]
@@ -105,7 +111,7 @@ def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]],
                                        xaxis={"gridcolor": "#e5e5e5"},
                                        yaxis={"autorange": "reversed", "gridcolor": None}))
     return go.Figure([
-        go.Bar(name=name, x=list(categories), y=values, customdata=urls,
+        go.Bar(name=_plain([name])[0], x=_plain(categories), y=values, customdata=urls,
                hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
         for name, values, urls in series
     ], _layout(rtl, height=380, barmode=mode))
@@ -120,7 +126,8 @@ def over_time(months: Sequence[str],
     link template its bars fill in with the month in their `customdata`.
     """
     traces = [
-        go.Bar(name=name, x=list(months), y=values, customdata=periods, visible=number == 0,
+        go.Bar(name=_plain([name])[0], x=list(months), y=values, customdata=periods,
+               visible=number == 0,
                meta={"view": number, "link": link},
                hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
         for number, (_label, series) in enumerate(views)
