@@ -52,7 +52,12 @@ def load_config(instance_path: str) -> dict:
         "FLASK_ADMIN_SWATCH": "default",
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # sign-in throttling (coalition.accounts.throttle): per account and address, per
+        # address, and an increasing delay per account after its free attempts of the hour
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT", "50 per 15 minutes"),
+        "LOGIN_ACCOUNT_FREE": int(os.environ.get("LOGIN_ACCOUNT_FREE", 5)),
+        "LOGIN_ACCOUNT_MAX_DELAY": int(os.environ.get("LOGIN_ACCOUNT_MAX_DELAY", 60)),
         # a session ends after this long idle, and after this long in all
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),

@@ -1,6 +1,7 @@
 """The people who sign in, with their role and office."""
 
 import secrets
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coalition.choices import ROLES
-from coalition.database import Record
+from coalition.database import Record, db
 from coalition.fields import CODE, EMAIL, Field, Fields
 from coalition.i18n import LANGUAGES
 
@@ -80,3 +81,16 @@ class User(Record):
     def check_password(self, password: str) -> bool:
         """True if the password matches the stored hash."""
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class SignInCounter(db.Model):
+    """Sign-in attempts counted under one key (an address, an account, or both): see throttle."""
+
+    __tablename__ = "sign_in_counters"
+
+    #: an HMAC of the kind of key and its value, never the typed name itself
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(index=True)
+    #: no attempt under this key is checked before then (an account's increasing delay)
+    next_at: Mapped[datetime | None]

@@ -2,24 +2,28 @@
 
 import secrets
 import time
+from datetime import timedelta
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from coalition.accounts.forms import LoginForm
 from coalition.accounts.models import User
+from coalition.accounts.throttle import Attempt
 from coalition.database import db
-from coalition.extensions import limiter, login_manager
+from coalition.extensions import login_manager
 from coalition.i18n import LOCALE_COOKIE
 from coalition.security import on_site
 
@@ -44,16 +48,6 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def _failed_sign_in_key() -> str:
-    """Count failed sign-ins per account as well as per address."""
-    return (request.form.get("username") or "").strip().casefold()
-
-
-def _only_failures(response) -> bool:
-    """A successful sign-in (a redirect) does not use up the allowance."""
-    return response.status_code != 302
-
-
 @bp.before_app_request
 def end_stale_sessions():
     """Sign out a session idle for too long or open for too long in all."""
@@ -73,21 +67,27 @@ def end_stale_sessions():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"],
-               deduct_when=_only_failures)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"],
-               key_func=_failed_sign_in_key, deduct_when=_only_failures)
 def login():
-    """Show and check the sign-in form."""
+    """Show and check the sign-in form; every attempt is counted before its password is."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        attempt = Attempt(form.username.data, request.remote_addr or "")
+        refused = attempt.take()
+        if refused is not None:
+            flash(_("Too many sign-in attempts. Try again in %(wait)s.",
+                    wait=format_timedelta(timedelta(seconds=refused.seconds), threshold=1)),
+                  "danger")
+            response = make_response(render_template("accounts/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(refused.seconds)
+            return response
         user = db.session.execute(
             db.select(User).where(User.username == form.username.data.strip(),
                                   User.deleted_at.is_(None))
         ).scalar_one_or_none()
         if user is not None and user.active and user.check_password(form.password.data):
+            attempt.succeeded()
             if not user.password_hash.startswith(current_app.config["PASSWORD_HASH_METHOD"]):
                 user.set_password(form.password.data)  # re-hash with today's parameters
                 db.session.commit()
