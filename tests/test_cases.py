@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
 from coalition.database import db
-from coalition.models import Case, CasePersonal, Meeting, Office
+from coalition.models import AuditEntry, Case, CasePersonal, Meeting, Office
 from tests.helpers import (
     SECRET_NAME,
     check_create_edit_delete,
@@ -122,3 +122,28 @@ def test_backup_and_restore(app, world, ctx, tmp_path):
     topics = set(db.session.scalars(select(Meeting.topic)))
     assert topics == {"قبل النسخة"}
     assert db.session.scalar(select(func.count()).select_from(Office)) == 2
+
+
+# --- the edit page shows personal details: a view on record --------------------------------
+def test_opening_a_cases_edit_page_logs_a_view_of_its_personal_details(app, world, login):
+    data = {**office_forms(world)["cases"][1], "consent_given": "y",
+            "consent_date": "2024-01-10", "consent_scope": "المتابعة",
+            "personal_name": "سلمى الشامي"}
+    client = login("coordinator_a")
+    assert client.post("/cases/new/", data=data).status_code == 302
+    with app.app_context():
+        case_id = db.session.query(Case).one().id
+
+    def views() -> list[AuditEntry]:
+        with app.app_context():
+            return list(db.session.scalars(db.select(AuditEntry).where(
+                AuditEntry.action == "view_personal", AuditEntry.record_id == case_id)))
+
+    assert views() == []
+    page = client.get(f"/cases/edit/?id={case_id}").get_data(as_text=True)
+    assert "سلمى الشامي" in page
+    logged = views()
+    assert len(logged) == 1 and logged[0].record_type == "cases"
+    # leadership cannot open the edit page, and sees no personal details: nothing to log
+    assert login("leadership").get(f"/cases/edit/?id={case_id}").status_code == 403
+    assert len(views()) == 1

@@ -13,7 +13,7 @@ from coalition.database import db
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
 from coalition.kpis.filters import Filters
-from coalition.models import Case, Office, Partner
+from coalition.models import Case, Meeting, Office, Partner
 from tests.helpers import ARTIFACTS, DEMO_PASSWORD, sign_in
 
 ZERO = {kpi.key: 0 for kpi in KPIS}
@@ -574,4 +574,67 @@ def test_dashboard_draws_every_chart_from_this_server_only(server, chromium, lan
     hosts = {urlsplit(url).netloc for url in requested if not url.startswith("data:")}
     assert hosts == {urlsplit(server).netloc}, requested
     assert not problems, problems
+    context.close()
+
+
+# --- chart labels from records are text ----------------------------------------------------
+EVIL = '<a href="https://evil.example/">مكتب</a><b>bold</b>'
+def figure(page: str, name: str) -> dict:
+    """The Plotly figure the dashboard sends for one chart."""
+    found = re.search(rf'<script type="application/json" id="figure-{name}">(.*?)</script>',
+                      page, re.S)
+    return json.loads(found.group(1))
+
+
+def strings(value) -> list[str]:
+    """Every string inside a figure."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings(item)]
+    return []
+
+
+def test_an_office_named_with_markup_is_plain_text_in_every_chart(app, world, login):
+    with app.app_context():
+        office = db.session.get(Office, world["office_a"])
+        office.name_ar = office.name_en = EVIL
+        db.session.add(Meeting(office=office, date=world["today"], topic="لقاء",
+                               counterpart_category="tr_ngo"))
+        db.session.commit()
+    for role in ("leadership", "admin", "donor", "coordinator_b"):
+        page = login(role).get("/dashboard/").get_data(as_text=True)
+        texts = [text for name in re.findall(r'id="figure-([\w-]+)"', page)
+                 for text in strings(figure(page, name)["data"])]
+        assert not any("<a " in text or "<b>" in text for text in texts), role
+        # the coalition's view names every office (a coordinator's, only their own)
+        assert role == "coordinator_b" or any("&lt;a href=" in text for text in texts), role
+
+
+
+
+LINKED_NAME = '<a href="https://evil.example/">مكتب الحماية</a>'
+
+@pytest.mark.browser
+def test_an_office_named_with_a_link_is_text_in_the_charts(app, server, chromium):
+    with app.app_context():
+        for office in db.session.scalars(db.select(Office)):
+            office.name_ar = office.name_en = LINKED_NAME.replace("مكتب الحماية", office.name_ar)
+        db.session.commit()
+    context = chromium.new_context(locale="ar", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "leadership")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    page.goto(f"{server}/dashboard/")
+    page.wait_for_selector("#chart-offices .main-svg", timeout=30000)
+    links = page.locator(".js-plotly-plot a").evaluate_all(
+        "(found) => found.map((a) => a.getAttribute('href') || a.getAttribute('xlink:href'))")
+    assert not [href for href in links if href and "evil" in href], links
+    legend = page.locator("#chart-offices .legendtext").all_text_contents()
+    assert legend and all(text.startswith('<a href="https://evil.example/">') for text in legend)
     context.close()

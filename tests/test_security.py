@@ -5,13 +5,17 @@ later and not described below fails `test_every_route_is_described`, so none is 
 """
 
 import re
+from html import unescape
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coalition.database import db
-from tests.helpers import FACTORIES, make_contact, make_partner
+from coalition.models import Meeting
+from coalition.security import is_on_site
+from tests.helpers import FACTORIES, PASSWORD, make_contact, make_partner, office_forms
 
 ROLES = ("anonymous", "donor", "coordinator_a", "coordinator_b", "leadership", "admin")
 SIGNED_IN = set(ROLES) - {"anonymous"}
@@ -245,3 +249,141 @@ def test_sqlite_keeps_committed_changes_through_a_crash(app, ctx):
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+# --- every redirect stays on this site -----------------------------------------------------
+#: return addresses a browser would follow off the site
+OFF_SITE = ("http:/evil.example", "http:///evil.example", "//evil.example", "/\\evil.example",
+           "\\\\evil.example", "https://evil.example/x", "/\t/evil.example", "/\n/evil.example",
+           "javascript:alert(1)", " //evil.example", "evil.example", "/\r/evil.example")
+
+
+def at(path: str, **query) -> str:
+    """A path with more query parameters."""
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(query)}"
+
+
+def stays(response) -> None:
+    """A redirect to a path of this site, or no redirect at all."""
+    location = response.headers.get("Location")
+    if location is not None:
+        parts = urlsplit(location)
+        assert not parts.scheme and not parts.netloc and location.startswith("/"), location
+        assert not location.startswith("//") and "\\" not in location, location
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_the_one_check_refuses_what_a_browser_reads_as_another_site(target):
+    assert not is_on_site(target)
+
+
+def test_the_one_check_keeps_the_sites_own_paths():
+    assert is_on_site("/meetings/?page=2&search=%D9%84%D9%82%D8%A7%D8%A1")
+    assert is_on_site("/")
+
+
+@pytest.fixture
+def meeting(app, world, login) -> tuple:
+    """A meeting of office A, and its coordinator signed in."""
+    _model, data, _f, _v = office_forms(world)["meetings"]
+    client = login("coordinator_a")
+    assert client.post("/meetings/new/", data=data).status_code == 302
+    with app.app_context():
+        return client, data, db.session.query(Meeting).one().id
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_flask_admins_return_address_stays_on_site(app, meeting, target):
+    client, data, record_id = meeting
+    # opening a page with a hostile return address: sent to the same page without it
+    for page in (f"/meetings/edit/?id={record_id}", "/meetings/new/",
+                 f"/meetings/details/?id={record_id}"):
+        response = client.get(at(page, url=target))
+        assert response.status_code == 302, page
+        stays(response)
+        assert "evil" not in response.headers["Location"]
+        assert "evil" not in client.get(response.headers["Location"]).get_data(as_text=True)
+    # saving, creating or deleting with one: refused, nothing changed
+    with app.app_context():
+        version = db.session.get(Meeting, record_id).version
+    edited = client.post(at(f"/meetings/edit/?id={record_id}", url=target),
+                         data={**data, "topic": "معدل", "record_version": str(version)})
+    assert edited.status_code == 400
+    created = client.post("/meetings/new/", query_string={"url": target}, data=data)
+    deleted = client.post("/meetings/delete/", data={"id": record_id, "url": target})
+    assert created.status_code == deleted.status_code == 400
+    with app.app_context():
+        assert db.session.query(Meeting).count() == 1
+        assert db.session.get(Meeting, record_id).deleted_at is None
+
+
+def test_a_return_address_on_site_is_kept(app, meeting):
+    client, data, record_id = meeting
+    with app.app_context():
+        version = db.session.get(Meeting, record_id).version
+    edited = client.post(at(f"/meetings/edit/?id={record_id}", url="/meetings/?page=0"),
+                         data={**data, "topic": "معدل", "record_version": str(version)})
+    assert edited.status_code == 302 and edited.headers["Location"] == "/meetings/?page=0"
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_the_trash_restores_and_stays_on_site(app, meeting, login, target):
+    client, _data, record_id = meeting
+    assert client.post("/meetings/delete/", data={"id": record_id}).status_code == 302
+    admin = login("admin")
+    response = admin.post(f"/trash/restore/meetings/{record_id}", data={"next": target})
+    assert response.status_code == 302
+    stays(response)
+    assert "evil" not in response.headers["Location"]
+    with app.app_context():
+        assert db.session.get(Meeting, record_id).deleted_at is None
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_sign_in_and_language_switch_stay_on_site(app, world, target):
+    client = app.test_client()
+    response = client.post("/login", query_string={"next": target},
+                           data={"username": "coord_a", "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    stays(response)
+    response = client.post("/language/en", data={"next": target})
+    assert response.status_code == 302
+    stays(response)
+
+
+# --- text from records: no markup, no bidi tricks ------------------------------------------
+EVIL = '<a href="https://evil.example/">مكتب</a><b>bold</b>'
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_are_dropped_from_forms(app, world, login):
+    _model, data, _f, _v = office_forms(world)["meetings"]
+    client = login("coordinator_a")
+    topic = f"invoice{BIDI}fdp.exe"
+    assert client.post("/meetings/new/", data={**data, "topic": topic,
+                                               "city": f"\u202e{data['city']}"}).status_code == 302
+    with app.app_context():
+        meeting = db.session.query(Meeting).one()
+        assert meeting.topic == "invoicefdp.exe" and meeting.city == data["city"]
+
+
+def test_text_already_stored_is_isolated_in_lists_and_details(app, world, login):
+    with app.app_context():  # written before the filter existed, or by another path
+        meeting = Meeting(office_id=world["office_a"], date=world["today"],
+                          topic="\u202eexe.txt", counterpart_category="tr_ngo")
+        db.session.add(meeting)
+        db.session.commit()
+        record_id = meeting.id
+    client = login("coordinator_a")
+    for url in ("/meetings/", f"/meetings/details/?id={record_id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<bdi dir="auto">\u202eexe.txt</bdi>' in page, url
+
+
+def test_markup_in_a_record_is_shown_as_text(app, world, login):
+    _model, data, _f, _v = office_forms(world)["meetings"]
+    client = login("coordinator_a")
+    assert client.post("/meetings/new/", data={**data, "topic": EVIL}).status_code == 302
+    page = client.get("/meetings/").get_data(as_text=True)
+    assert EVIL not in page and unescape(EVIL) not in page.replace(EVIL, "")
+    assert "&lt;a href=" in page
