@@ -104,6 +104,8 @@ SECTORS = Choices(
 
 PARTNERSHIP_STATUSES = Choices(
     ("none", _l("No partnership")),
+    # met as a counterpart (added from a meeting or its import): not a partnership
+    ("contact_only", _l("Contact only")),
     ("proposed", _l("Proposed")),
     ("active", _l("Active")),
     ("ended", _l("Ended")),

@@ -1,7 +1,9 @@
 """Friendly error pages in the user's language, never a traceback."""
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -39,6 +41,16 @@ def register_errorhandlers(app: Flask) -> None:
                 return render_error(401)
             return redirect(url_for("accounts.login", next=request.full_path))
         return render_error(error.code or 500)
+
+    @app.errorhandler(CSRFError)
+    def stale_form(error: CSRFError):
+        # a form sent after the session ended: sign in again and come back to it (its draft
+        # waits in the browser, see static/js/forms.js)
+        if not current_user.is_authenticated and not wants_json() and request.endpoint not in (
+                "accounts.login", "accounts.logout", "accounts.set_language"):
+            flash(_l("Your session has ended. Sign in again."), "info")
+            return redirect(url_for("accounts.login", next=request.full_path))
+        return render_error(400)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -43,6 +43,24 @@ def text_direction() -> str:
     return "rtl" if language() in RTL_LANGUAGES else "ltr"
 
 
+def _arabic_first() -> bool:
+    try:
+        return language() == "ar"
+    except RuntimeError:  # no request: Arabic first
+        return True
+
+
+def local_name(arabic: str, latin: str | None) -> str:
+    """The name in the interface language (lists, menus); Arabic where there is no other."""
+    return (arabic or latin or "") if _arabic_first() else (latin or arabic or "")
+
+
+def other_name(arabic: str, latin: str | None) -> str:
+    """The name in the other language, shown on hover ('' when there is none)."""
+    other = (latin if _arabic_first() else arabic) or ""
+    return "" if other == local_name(arabic, latin) else other
+
+
 def bilingual(arabic: str, latin: str | None) -> str:
     """The name that fits the interface language first, the other form beside it."""
     if not latin or latin == arabic:

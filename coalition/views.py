@@ -4,7 +4,7 @@
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, flash, redirect, request, session, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +28,7 @@ from wtforms.validators import StopValidation, ValidationError
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
-from coalition.database import db, utcnow
+from coalition.database import Record, db, utcnow
 from coalition.fields import (
     CHOICE,
     MANY,
@@ -42,6 +43,13 @@ from coalition.fields import (
 )
 from coalition.normalize import without_bidi_controls
 from coalition.security import csp_nonce, is_on_site
+from coalition.widgets import (
+    FilterConverter,
+    ModelConverter,
+    ltr_value,
+    mark_fields,
+    reads_left_to_right,
+)
 
 
 class AppForm(FlaskForm, BaseForm):
@@ -103,6 +111,11 @@ def _filters(model, b: Bound) -> tuple:
     return (b.field.name,)
 
 
+def _ltr_formatter(field: str):
+    """A list or details formatter that keeps a phone, e-mail or code left to right."""
+    return lambda _v, _c, model, _n: ltr_value(getattr(model, field, None))
+
+
 class RecordView(ModelView):
     """A record screen: list, create, edit, details; every decision asks the access rules."""
 
@@ -134,9 +147,24 @@ class RecordView(ModelView):
         bool: lambda _view, value, _name: _yes_no(value),
         int: lambda _view, value, _name: format_decimal(value),
         float: lambda _view, value, _name: format_decimal(value),
+        # an office or partner by its name in the interface language, the other on hover
+        Record: lambda _view, value, _name: _local_name(value),
     }
-    column_type_formatters_detail = column_type_formatters
+    # the details page: the same, with both names of an office or partner written out
+    column_type_formatters_detail = {
+        **column_type_formatters,
+        list: lambda _view, values, _name: Markup("، " if _arabic() else ", ").join(
+            _both_names(value) for value in values),
+        Record: lambda _view, value, _name: _both_names(value),
+    }
     form_extra_fields = {"record_version": HiddenField()}
+    # dates typed day/month/year or ISO, in any digits; codes and phones left to right
+    model_form_converter = ModelConverter
+    filter_converter = FilterConverter()
+    #: form fields a browser draft never keeps (personal details); "personal_*" always
+    personal_fields: tuple[str, ...] = ()
+    #: coded choices a new record starts without, whatever the column's default
+    form_no_default: tuple[str, ...] = ()
 
     def __init__(self, model, *, endpoint, category=None, name=None):
         self.kind = model.__tablename__
@@ -148,6 +176,9 @@ class RecordView(ModelView):
                (self.column_choices or {}).items()},
             **(self.column_formatters or {}),
         }
+        for column in sa_inspect(model).column_attrs.keys():
+            if reads_left_to_right(column) or getattr(model.fields.get(column), "ltr", False):
+                self.column_formatters.setdefault(column, _ltr_formatter(column))
         if self.form_columns:  # extra fields show only when listed
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
         super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",
@@ -312,16 +343,41 @@ class RecordView(ModelView):
             if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", "x"):
                 field.blank_text = "—"
 
+    def _offer_quick_add(self, form) -> None:
+        """A look-up of partners or contacts offers to add a new one in place (quickadd)."""
+        for field in form:
+            model = getattr(getattr(field, "loader", None), "model", None)
+            view = next((v for v in self.admin._views if getattr(v, "model", None) is model
+                         and hasattr(v, "quick_add") and v.can_create), None)
+            if view is not None:
+                field.render_kw = {**(field.render_kw or {}),
+                                   "data-quick-add": view.get_url(f"{view.endpoint}.quick_add"),
+                                   "data-quick-label": view.quick_title}
+
+    def _no_default(self, form, fresh: bool) -> None:
+        """A coded choice that decides a KPI starts blank on a new record: chosen, not assumed."""
+        for name in self.form_no_default:
+            if name in form:
+                form[name].allow_blank = True
+                if fresh and not form[name].raw_data:
+                    form[name].data = None
+
     def create_form(self, obj=None):
         form = super().create_form(obj)
+        self._no_default(form, fresh=True)
         self._limit_office_choices(form)
         self._blank_choices(form)
+        mark_fields(form, self.personal_fields)
+        self._offer_quick_add(form)
         return form
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
+        self._no_default(form, fresh=False)
         self._limit_office_choices(form)
         self._blank_choices(form)
+        mark_fields(form, self.personal_fields)
+        self._offer_quick_add(form)
         if request.method == "GET" and obj is not None:
             form.record_version.data = obj.version
         return form
@@ -385,6 +441,11 @@ class RecordView(ModelView):
                           audit_changes=changes_html)
         return super().render(template, **kwargs)
 
+    def after_model_change(self, form, model, is_created) -> None:
+        """Saved: the next page tells the browser to drop this form's draft (forms.js)."""
+        super().after_model_change(form, model, is_created)
+        session["draft_saved"] = f"{request.path}|{request.args.get('id', '')}"
+
     def delete_model(self, model) -> bool:
         """Move the record to the trash instead of deleting it."""
         model.deleted_at = utcnow()
@@ -414,6 +475,35 @@ def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:
         translations_path=None,
         csp_nonce_generator=csp_nonce,
     )
+
+
+def _arabic() -> bool:
+    from coalition.i18n import language
+
+    return language() == "ar"
+
+
+def _local_name(record) -> Markup:
+    """A record's name in the interface language, the other language's on hover."""
+    names = getattr(record, "names", None)
+    if not callable(names):
+        return Markup("{}").format(record)
+    from coalition.i18n import other_name
+
+    other = other_name(*names())
+    if not other:
+        return Markup("<bdi>{}</bdi>").format(record)
+    return Markup('<bdi title="{}">{}</bdi>').format(other, record)
+
+
+def _both_names(record) -> Markup:
+    """Both names of an office or partner (the details page), each isolated."""
+    names = getattr(record, "names", None)
+    if not callable(names):
+        return Markup("{}").format(record)
+    from coalition.i18n import bilingual
+
+    return Markup("<bdi>{}</bdi>").format(bilingual(*names()))
 
 
 def _yes_no(value: bool) -> Markup:
@@ -456,6 +546,17 @@ class _Lookup(QueryAjaxModelLoader):
 
     def get_one(self, pk):
         return super().get_one(pk) if str(pk).isdigit() and len(str(pk)) < 10 else None
+
+    def format(self, model):
+        """Both names of a partner while searching, so the right one is picked."""
+        if model is None:
+            return None
+        names = getattr(model, "names", None)
+        if not callable(names):
+            return super().format(model)
+        from coalition.i18n import bilingual
+
+        return getattr(model, self.pk), bilingual(*names())
 
 
 def ajax_ref(name: str, model, *fields: str) -> QueryAjaxModelLoader:

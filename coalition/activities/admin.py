@@ -7,12 +7,14 @@ class TrainingView(RecordView):
     """Workshops, trainings and courses."""
 
     column_default_sort = ("start_date", True)
+    form_no_default = ("training_kind",)  # the kind decides the KPI a training counts in
 
 
 class VideoView(RecordView):
     """Awareness videos, reels, interviews, human stories and programme episodes."""
 
     column_default_sort = ("published_on", True)
+    form_no_default = ("video_kind",)  # the kind decides the KPI a video counts in
 
 
 class AwarenessActivityView(RecordView):

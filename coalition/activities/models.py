@@ -33,8 +33,8 @@ class Training(OfficeWork):
 
     fields = Fields(
         Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
-        Field("training_kind", _l("Kind"), choices=TRAINING_KINDS, listed=True, filtered=True,
-              donor=True, aliases=("kind",)),
+        Field("training_kind", _l("Kind"), choices=TRAINING_KINDS, required=True, listed=True,
+              filtered=True, donor=True, aliases=("kind",)),
         Field("start_date", _l("Start date"), required=True, listed=True, filtered=True,
               donor=True),
         Field("end_date", _l("End date"), donor=True),
@@ -69,8 +69,8 @@ class Video(OfficeWork):
 
     fields = Fields(
         Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
-        Field("video_kind", _l("Kind"), choices=VIDEO_KINDS, listed=True, filtered=True,
-              donor=True, aliases=("kind",)),
+        Field("video_kind", _l("Kind"), choices=VIDEO_KINDS, required=True, listed=True,
+              filtered=True, donor=True, aliases=("kind",)),
         Field("published_on", _l("Publish date"), required=True, listed=True, filtered=True,
               donor=True),
         Field("platform", _l("Platform"), choices=PLATFORMS, listed=True, filtered=True,

@@ -2,19 +2,29 @@
 
 from flask import request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.normalize import contact_key
+from coalition.quickadd import QuickAdd
 from coalition.views import RecordView
 
 
-class ContactView(RecordView):
+class ContactView(QuickAdd, RecordView):
     """Entities and persons; the same one is never entered twice."""
 
     simple_list_pager = False
     column_default_sort = ("name", False)
     column_details_exclude_list = ("deleted_at", "match_key")
+
+    quick_columns = ("name", "kind_code", "organisation", "title", "category", "phone", "email")
+    quick_title = _l("New counterpart person or entity")
+
+    def duplicate_of(self, form):
+        """The same person or entity: folded name and organisation, as the directory keys it."""
+        key = contact_key(form.name.data, form.organisation.data)
+        return db.session.scalars(db.select(Contact).where(Contact.match_key == key)).first()
 
     def check_form(self, form) -> None:
         """Refuse a second entry for a person or entity already in the directory."""

@@ -21,6 +21,14 @@ SHORTCUTS = (
 )
 
 
+#: (endpoint, what it offers) of the administration screens, for those who may open them
+ADMINISTRATION = (
+    ("users.index_view", "users", _l("Manage the users and their roles")),
+    ("audit.index_view", "audit", _l("Read the audit trail: who changed what, when")),
+    ("trash.index", "trash", _l("Restore deleted records from the trash")),
+)
+
+
 def next_steps(admin) -> dict:
     """The actions the home page offers to the signed-in user, asked of the access rules."""
     views = {getattr(v, "endpoint", None): v for v in admin._views}
@@ -33,7 +41,13 @@ def next_steps(admin) -> dict:
             create.append((label, f"{endpoint}.create_view"))
         browse.append((view.name, f"{endpoint}.index_view"))
     imports = views.get("imports")
+    manage = [(label, endpoint) for endpoint, name, label in ADMINISTRATION
+              if (view := views.get(name)) is not None and view.is_accessible()]
     return {
+        "manage": manage,
+        "workbook": access.has_feature(current_user, "export"),
+        "reads_all": access.scope(current_user, access.READ, "meetings") == access.ALL
+        and not create,
         "imports": imports is not None and imports.is_accessible(),
         "create": create,
         "browse": browse,

@@ -177,7 +177,12 @@ def _plan(book: Book, actor: Actor, office: Office | None, report: Report) -> li
             report.problems.append(Problem(str(error), sheet=sheet.name))
             continue
         plan.extend(_decide(sheet, rows, lookups, report))
-    return plan
+    # counterparts not on file go in first: the meetings link to them
+    for pending in lookups.new_counterparts.values():
+        report.rows.append(RowResult("partners", pending.row, CREATED, pending.values["name_ar"], _(
+            "Named as a counterpart on row %(row)d of the meetings sheet and not on file: "
+            "added as “contact only”.", row=pending.row)))
+    return [*lookups.new_counterparts.values(), *plan]
 
 
 def _sheets_of(book: Book, report: Report) -> dict[str, str]:
@@ -306,6 +311,7 @@ class _RowReader:
     def read(self, number: int, cells: tuple) -> dict | None:
         """The values of a row, or None if any of its cells is wrong (each one reported)."""
         sheet, office = self.sheet, self.office
+        self.lookups.row = (sheet.name, number)
         values: dict[str, Any] = {}
         bad: set[str] = set()
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from coalition.choices import Choices
 from coalition.database import db
+from coalition.dates import FIRST_YEAR, LAST_YEAR, DateError, ascii_digits, parse_date
 from coalition.imports.sheets import (
+    BY_NAME,
     CHOICE,
     COUNT,
     DATE,
@@ -27,6 +29,7 @@ from coalition.imports.sheets import (
     YES_NO,
     Field,
 )
+from coalition.imports.writer import Pending
 from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -35,11 +38,11 @@ from coalition.partners.models import Partner
 _FLAG_WORDS = {"yes": True, "y": True, "true": True, "1": True, "نعم": True, "evet": True,
                "no": False, "n": False, "false": False, "0": False, "لا": False,
                "hayir": False}
-_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _WHOLE = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
 _PARTNER_SEPARATORS = re.compile(r"[;؛]")
+#: the sheet whose partners are counterparts met, added when not on file
+COUNTERPARTS_SHEET = "meetings"
 #: Numeric(7, 1) and a 32-bit integer column
 MAX_NUMBER, MAX_COUNT = 999_999.9, 2_147_483_647
 
@@ -93,6 +96,13 @@ class Lookups:
             for name in (name_ar, name_latin):
                 if fold(name):
                     self.partners.setdefault(fold(name), pid)
+        self.trashed_partners = {fold(name) for row in db.session.execute(
+            select(Partner.name_ar, Partner.name_latin).where(Partner.deleted_at.is_not(None)))
+            for name in row if fold(name)}
+        #: partners a meeting names as counterparts that are not on file, once per folded name
+        self.new_counterparts: dict[str, Pending] = {}
+        #: (sheet, row) being read, for the report of the partners created on its behalf
+        self.row: tuple[str, int] = ("", 0)
         self._choices: dict[int, dict[str, str]] = {}
         flags = {**_FLAG_WORDS}
         for word, code in labels_in_every_language(YES_NO).items():
@@ -104,6 +114,19 @@ class Lookups:
         if id(choices) not in self._choices:
             self._choices[id(choices)] = labels_in_every_language(choices)
         return self._choices[id(choices)]
+
+    def counterpart(self, name: str) -> Any:
+        """The partner a meeting names: on file, or a new "contact only" partner (once)."""
+        key = _folded(name)
+        if key in self.partners:
+            return self.partners[key]
+        if key in self.trashed_partners:
+            raise CellError(_("“%(name)s” is in the partners' trash: an admin can restore it.",
+                              name=name))
+        pending = Pending(BY_NAME["partners"], self.row[1], {
+            "name_ar": name, "partnership_status": "contact_only"})
+        self.new_counterparts[key] = self.partners[key] = pending
+        return pending
 
     def add_partner(self, names: tuple[str, ...], ref: Any) -> None:
         """Make a partner of the workbook's partners sheet known to later sheets."""
@@ -155,19 +178,11 @@ def _date(value, _field, _lookups, _max_length):
     elif isinstance(value, dt.date):
         day = value
     else:
-        text = as_text(value) if isinstance(value, str) else ""
-        year_first, day_first = _YEAR_FIRST.match(text), _DAY_FIRST.match(text)
         try:
-            if year_first:
-                day = dt.date(*(int(part) for part in year_first.groups()))
-            elif day_first:
-                d, m, y = (int(part) for part in day_first.groups())
-                day = dt.date(y, m, d)
-            else:
-                raise ValueError(text)
-        except ValueError:
-            raise CellError(_("Not a date: write it as YYYY-MM-DD, e.g. 2024-03-05.")) from None
-    if not 1900 <= day.year <= 2100:
+            day = parse_date(as_text(value) if isinstance(value, str) else "")
+        except DateError as error:
+            raise CellError(str(error)) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise CellError(_("The year must be between 1900 and 2100."))
     return day
 
@@ -211,7 +226,7 @@ def _number(value, _field, _lookups, _max_length):
             raise CellError(_("Must be zero or more."))
         if not _DECIMAL.match(text):
             raise CellError(_("Not a number."))
-        number = float(text.translate(_DIGITS))
+        number = float(ascii_digits(text))
     if number < 0:
         raise CellError(_("Must be zero or more."))
     if number > MAX_NUMBER:
@@ -219,8 +234,6 @@ def _number(value, _field, _lookups, _max_length):
     return round(number, 1)
 
 
-#: Arabic-Indic and Persian digits -> ASCII (float() needs them; int() reads them already)
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def _flag(value, _field, lookups, _max_length):
@@ -256,12 +269,15 @@ def _named(kind: str, message):
     return read
 
 
-def _partners(value, _field, lookups, _max_length):
+def _partners(value, field, lookups, _max_length):
     refs, unknown = [], []
     for name in _PARTNER_SEPARATORS.split(as_text(value)):
         if not name.strip():
             continue
-        ref = lookups.partners.get(_folded(name))
+        if lookups.row[0] == COUNTERPARTS_SHEET:  # a meeting's counterpart: added if new
+            ref = lookups.counterpart(name.strip())
+        else:
+            ref = lookups.partners.get(_folded(name))
         if ref is None:
             unknown.append(name.strip())
         elif ref not in refs:

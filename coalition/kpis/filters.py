@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 
 from coalition.database import db
+from coalition.dates import DateError, parse_date
 from coalition.offices.models import Office, Project, Track
 
 #: request argument -> model it names
@@ -113,16 +114,14 @@ def _period(args: dict) -> tuple[date | None, date | None, str | None]:
 
 
 def _date(value: str | None) -> date | None:
-    """A date written YYYY-MM-DD, or None."""
+    """A date as people type it (see coalition.dates), or None."""
     if value is None:
         return None
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        day = None
-    if day is None or len(value) != 10:  # fromisoformat also takes 20240131 and 2024-W05
-        raise FilterError(_l("%(value)s is not a date; write it as YYYY-MM-DD.", value=value))
-    return day
+        return parse_date(value)
+    except DateError:
+        raise FilterError(_l("%(value)s is not a date; write it as day/month/year or "
+                             "YYYY-MM-DD.", value=value)) from None
 
 
 def _lookup(name: str, value: str | None):

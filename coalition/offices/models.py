@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.database import Record
 from coalition.fields import CODE, Field, Fields
-from coalition.i18n import bilingual
+from coalition.i18n import local_name
 
 #: the code and names every office, track and project has
 NAMES = (
@@ -26,7 +26,11 @@ class NamedRecord(Record):
     name_en: Mapped[str] = mapped_column(String(200), default="")
 
     def __str__(self) -> str:
-        return bilingual(self.name_ar, self.name_en)
+        return local_name(self.name_ar, self.name_en)
+
+    def names(self) -> tuple[str, str]:
+        """The Arabic and the other name (the details page and look-ups show both)."""
+        return self.name_ar, self.name_en
 
 
 class Office(NamedRecord):

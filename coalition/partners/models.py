@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coalition.choices import ORIGINS, PARTNERSHIP_STATUSES, SECTORS
 from coalition.database import Record
 from coalition.fields import Field, Fields, dates_in_order
-from coalition.i18n import bilingual
+from coalition.i18n import local_name
 
 
 def _check_partner(values) -> list[tuple[str, str]]:
@@ -29,8 +29,9 @@ class Partner(Record):
 
     name_ar: Mapped[str] = mapped_column(String(300))
     name_latin: Mapped[str] = mapped_column(String(300), default="")
-    origin: Mapped[str] = mapped_column(String(20), index=True)
-    sector: Mapped[str] = mapped_column(String(20), index=True)
+    #: none for a counterpart named in an imported meeting, until someone completes it
+    origin: Mapped[str | None] = mapped_column(String(20), index=True)
+    sector: Mapped[str | None] = mapped_column(String(20), index=True)
     partnership_status: Mapped[str] = mapped_column(String(20), default="none", index=True)
     partnership_start: Mapped[dt.date | None] = mapped_column(index=True)
     partnership_end: Mapped[dt.date | None]
@@ -62,4 +63,8 @@ class Partner(Record):
     )
 
     def __str__(self) -> str:
-        return bilingual(self.name_ar, self.name_latin)
+        return local_name(self.name_ar, self.name_latin)
+
+    def names(self) -> tuple[str, str]:
+        """The Arabic and the other name (the details page and look-ups show both)."""
+        return self.name_ar, self.name_latin
