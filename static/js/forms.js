@@ -33,8 +33,17 @@
     if (!chosen.some(function (c) { return String(c.id) === String(item.id); })) {
       chosen.push({ id: item.id, text: item.text });
     }
-    $input.select2("data", input.getAttribute("data-multiple") === "1" ? chosen : chosen.pop());
-    $input.trigger("change");
+    choose(input, input.getAttribute("data-multiple") === "1" ? chosen : chosen.pop());
+  }
+
+  /* Set a look-up's choice. select2 re-reads data-json on every change event, so it is kept
+     in step, or the choice would vanish from the screen while staying in the form. */
+  function choose(input, data) {
+    var list = data ? (Array.isArray(data) ? data : [data]) : [];
+    var json = list.map(function (item) { return [item.id, item.text]; });
+    input.setAttribute("data-json", JSON.stringify(
+      input.getAttribute("data-multiple") === "1" ? json : (json[0] || null)));
+    $(input).select2("data", data, true);
   }
 
   function showErrors(form, errors) {
@@ -174,7 +183,8 @@
           Array.prototype.forEach.call(field.options, function (o) { o.selected = wanted.indexOf(o.value) !== -1; });
           if ($ && $(field).data("select2")) { $(field).trigger("change"); }
         } else if (field.getAttribute("data-role") === "select2-ajax" && $ && draft.labels[name] !== undefined) {
-          $(field).select2("data", draft.labels[name]);
+          choose(field, draft.labels[name]);
+          return;
         } else {
           field.value = wanted[0] || "";
         }
