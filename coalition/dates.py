@@ -90,7 +90,7 @@ def placeholder() -> str:
 def picker_settings(language: str) -> dict:
     """What the date picker shows in `language`: month and day names, the week's first day."""
     locale = Locale.parse(_TERRITORY.get(language, language))
-    names = get_day_names("abbreviated", locale=language)  # 0 is Monday
+    names = get_day_names("short", locale=language)  # 0 is Monday
     return {
         "months": list(get_month_names("wide", locale=language).values()),
         "days": [names[(index + 6) % 7] for index in range(7)],  # from Sunday, as JS counts

@@ -72,7 +72,7 @@ def test_the_picker_is_in_arabic_beside_its_field_and_recovers_from_a_bad_entry(
     text = popup.inner_text()
     assert "NaN" not in text and "undefined" not in text
     headers = popup.locator("thead th").all_inner_texts()
-    assert headers[0] == "السبت" and len(headers) == 7  # the week starts on Saturday
+    assert headers[0] == "سبت" and len(headers) == 7  # the week starts on Saturday
     assert any(month in text for month in ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
                                             "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
                                             "ديسمبر"))
