@@ -23,7 +23,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
@@ -359,6 +359,8 @@ class RecordView(ModelView):
         for name in self.form_no_default:
             if name in form:
                 form[name].allow_blank = True
+                form[name].validators = [*form[name].validators,
+                                         DataRequired(message=str(REQUIRED))]
                 if fresh and not form[name].raw_data:
                     form[name].data = None
 
