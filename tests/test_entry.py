@@ -99,7 +99,7 @@ def test_list_filters_and_the_dashboard_read_typed_dates(app, world, login):
 def test_phones_emails_and_codes_read_left_to_right(app, world, login):
     client = login("coordinator_a")
     assert client.post("/contacts/new/", data={
-        "name": "سليم", "kind_code": "person", "category": "media",
+        "name": "سليم", "contact_kind": "person", "category": "media",
         "phone": "+90 532 123 45 67", "email": "salim@example.org"}).status_code == 302
     with app.app_context():
         contact = db.session.query(Contact).one()
@@ -152,7 +152,7 @@ def test_a_new_partner_is_added_from_the_meeting_form_and_linked(app, world, log
 
 def test_a_new_contact_is_checked_against_the_directory_by_its_folded_name(app, world, login):
     client = login("coordinator_b")
-    data = {"name": "أحمد يلماز", "kind_code": "person", "organisation": "İHH",
+    data = {"name": "أحمد يلماز", "contact_kind": "person", "organisation": "İHH",
             "category": "civil_society"}
     assert client.post("/contacts/quick/", data=data).status_code == 201
     twin = client.post("/contacts/quick/", data={**data, "name": "احمد  يلماز",

@@ -97,7 +97,7 @@ def test_the_picker_is_in_arabic_beside_its_field_and_recovers_from_a_bad_entry(
 
 def test_a_phone_number_is_displayed_in_its_written_order(app, server, page):
     with app.app_context():
-        contact = Contact(name="سليم الأحمد", kind_code="person", category="media",
+        contact = Contact(name="سليم الأحمد", contact_kind="person", category="media",
                           phone="+90 532 123 45 67", email="salim@example.org")
         db.session.add(contact)
         db.session.commit()

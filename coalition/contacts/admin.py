@@ -18,7 +18,7 @@ class ContactView(QuickAdd, RecordView):
     column_default_sort = ("name", False)
     column_details_exclude_list = ("deleted_at", "match_key")
 
-    quick_columns = ("name", "kind_code", "organisation", "title", "category", "phone", "email")
+    quick_columns = ("name", "contact_kind", "organisation", "title", "category", "phone", "email")
     quick_title = _l("New counterpart person or entity")
 
     def duplicate_of(self, form):
