@@ -7,16 +7,10 @@ import pytest
 
 from coalition.database import db
 from coalition.models import Contact, Meeting, Partner
-from tests import test_dashboard_browser as browser
+from tests.helpers import ARTIFACTS
+from tests.helpers import DEMO_PASSWORD as PASSWORD
 
-ARTIFACTS, PASSWORD = browser.ARTIFACTS, browser.PASSWORD
-server, chromium = browser.server, browser.chromium  # the fixtures: demo data, a Chromium
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not __import__("pathlib").Path("/usr/bin/chromium").exists(),
-                       reason="Debian's Chromium is not installed (apt-get install -y chromium)"),
-]
+pytestmark = pytest.mark.browser  # skipped, saying why, where Chromium is missing
 
 
 @pytest.fixture
