@@ -1,7 +1,7 @@
 """Partners met as counterparts may have no origin or sector yet
 
 Revision ID: 7c68ff280e06
-Revises: a1242cba6c04
+Revises: 108b3f84c8f5
 Create Date: 2026-12-01 22:25:44.643958
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c68ff280e06'
-down_revision = 'a1242cba6c04'
+down_revision = '108b3f84c8f5'
 branch_labels = None
 depends_on = None
 
