@@ -33,7 +33,7 @@ from coalition.i18n import register_i18n
 from coalition.imports.commands import import_command, import_template
 from coalition.imports.views import ImportView
 from coalition.kpis.api import bp as kpi_api
-from coalition.kpis.commands import kpis
+from coalition.kpis.commands import kpis, rebuild_rollups, rebuild_stale
 from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
@@ -51,10 +51,13 @@ BLUEPRINTS = (accounts_pages, kpi_api, export_pages)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
-    kpis, export_donor, import_template, import_command,
+    kpis, rebuild_rollups, export_donor, import_template, import_command,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
     maintenance.rotate_case_key,
 )
+
+#: what `flask init-db` does after bringing the schema up to date
+AFTER_UPGRADE = (rebuild_stale,)
 
 
 def screens() -> list:
@@ -110,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security(app)
     for command in COMMANDS:
         app.cli.add_command(command)
+    app.extensions["after_upgrade"] = AFTER_UPGRADE
     return app
 
 

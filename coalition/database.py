@@ -147,3 +147,9 @@ class OfficeWork(Record):
     @declared_attr
     def project(cls):
         return relationship("Project")
+
+
+def inserted_in_bulk(model: type, ids: list[int]) -> None:
+    """Note records inserted without the ORM (imports), for what the ORM hooks would have
+    kept up to date (the KPI rollups) to catch up before the transaction commits."""
+    db.session.info.setdefault("inserted_in_bulk", []).append((model, list(ids)))

@@ -3,7 +3,8 @@
 Tens of thousands of rows go in as multi-row INSERTs rather than one ORM object each, so
 what the ORM hooks do for a single record is done here for all of them at once: who and
 when (`created_by`, `created_at`), the contact's match key, the case's reference, and the
-audit trail's "create" entry. Updates of existing contacts stay ORM changes, hooks and all.
+audit trail's "create" entry, and their place in the KPI rollups. Updates of existing
+contacts stay ORM changes, hooks and all.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy import func, insert, select
 from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
-from coalition.database import acting_user_id, db, utcnow
+from coalition.database import acting_user_id, db, inserted_in_bulk, utcnow
 from coalition.imports.sheets import PARTNERS, Sheet
 from coalition.normalize import contact_key
 
@@ -75,6 +76,7 @@ def write(plan: list[Pending]) -> None:
             ids[id(pending)] = new_id
         _link(batch, new_ids, ids)
         _audit(batch, new_ids)
+        inserted_in_bulk(batch.sheet.model, new_ids)
     session.commit()
 
 

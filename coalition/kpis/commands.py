@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from coalition.access import RULES
 from coalition.database import db
+from coalition.kpis import rollups
 from coalition.kpis.definitions import BY_KEY
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.visibility import Audience, Reader, figure_set
@@ -58,3 +59,30 @@ def kpis(start: str | None, end: str | None, office: str | None, track: str | No
         return
     for key in shown.values:
         click.echo(f"{key:45} {shown.shown(key):>10}  {BY_KEY[key].label}")
+
+
+@click.command("rebuild-rollups")
+@click.option("--check", is_flag=True, help="Only report the differences; change nothing.")
+@with_appcontext
+def rebuild_rollups(check: bool) -> None:
+    """Recompute the KPI rollups from the records and report any difference."""
+    differences = rollups.rebuild(check_only=check)
+    db.session.commit()
+    for difference in differences:
+        click.echo(f"{difference.table}: {difference.cells} cells differed")
+        for column, (held, computed) in difference.figures.items():
+            click.echo(f"  {column}: held {held:g}, records say {computed:g}")
+    if not differences:
+        click.echo("The rollups matched the records.")
+    elif check:
+        raise SystemExit(1)
+
+
+def rebuild_stale() -> list[str]:
+    """Recompute the rollups left stale by a schema or definitions change (after init-db's
+    upgrade); say which."""
+    models = rollups.stale()
+    if models:
+        rollups.rebuild(models)
+        db.session.commit()
+    return [f"{rollups.ROLLUPS[model].table.name}: recomputed" for model in models]

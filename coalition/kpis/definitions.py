@@ -3,6 +3,21 @@
 The dashboard, the API, the CLI and the exports read these definitions; the SQL that
 computes them (`queries`) and the admin list behind each figure (`drilldown`) are derived
 from them, so a figure is never computed a second way.
+
+Figures are read from pre-aggregated rollups (`coalition.kpis.rollups`) that every write
+keeps exact in its own transaction; the direct SQL over the records stays as the reference.
+A new KPI gets its rollup by declaring itself here, and nothing else:
+
+1. add a `Kpi(...)` to `KPIS` (a new kind of record: its model, dated by one column; a
+   breakdown by a column of its own: name the column in `BREAKDOWNS`);
+2. `flask --app app db migrate -m "..."`: the rollup table of its kind of record,
+   `rollup_<table>`, is derived from these definitions, so the migration adds the KPI's
+   column (or the new kind's table) as for any schema change;
+3. `flask --app app init-db` applies it and recomputes the rollups the change left stale
+   (`flask --app app rebuild-rollups` does it on demand and reports any difference).
+
+Until a rollup is recomputed, its figures are read with the direct SQL: never stale.
+All the KPIs of one model share its date column and, if they have one, its `until` column.
 """
 
 from dataclasses import dataclass
@@ -39,6 +54,19 @@ class Cond(NamedTuple):
     column: str
     op: str
     value: Any
+
+    def sql(self, model):
+        """The condition in SQL, on `model`'s column."""
+        column = getattr(model, self.column)
+        if self.op == "eq":
+            return column == self.value
+        if self.op == "ne":
+            return column != self.value
+        if self.op == "in":
+            return column.in_(self.value)
+        if self.op == "empty":
+            return column.is_(None) if self.value else column.is_not(None)
+        raise ValueError(self.op)
 
 
 @dataclass(frozen=True)
@@ -120,6 +148,10 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 BY_KEY: dict[str, Kpi] = {kpi.key: kpi for kpi in KPIS}
+
+#: the columns (besides office, track and project) the figures of a model are broken down
+#: by; the rollups keep them, so those breakdowns are read from the rollups too
+BREAKDOWNS: dict[type, tuple[str, ...]] = {Training: ("training_kind",), Partner: ("origin",)}
 
 #: the annual report's ten figures, each with the figure shown beneath it (if any)
 CARDS: tuple[tuple[str, str | None], ...] = (

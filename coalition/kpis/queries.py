@@ -10,6 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import db
+from coalition.kpis import rollups
 from coalition.kpis.definitions import (
     ACTIVE,
     ALWAYS,
@@ -28,16 +29,7 @@ Number = int | float
 
 def condition(kpi: Kpi, cond: Cond):
     """The SQL of one of a KPI's conditions."""
-    column = kpi.column(cond.column)
-    if cond.op == "eq":
-        return column == cond.value
-    if cond.op == "ne":
-        return column != cond.value
-    if cond.op == "in":
-        return column.in_(cond.value)
-    if cond.op == "empty":
-        return column.is_(None) if cond.value else column.is_not(None)
-    raise ValueError(cond.op)
+    return cond.sql(kpi.model)
 
 
 def in_period(kpi: Kpi, start: date | None, end: date | None) -> list:
@@ -122,16 +114,74 @@ def number(value) -> Number:
     return int(value)
 
 
-def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]]) -> list[dict[str, Number]]:
+def _reach(kpi: Kpi, filters: Filters) -> tuple[date | None, date | None]:
+    """The span of record dates a KPI reads under the filters (None: open)."""
+    if kpi.period == DATED:
+        return filters.start, filters.end
+    if kpi.period == ALWAYS:
+        return None, None
+    return None, filters.end  # open at the end, or active: every record started by then
+
+
+def _until(table, kpi: Kpi, filters: Filters) -> list:
+    """The conditions on the end date of an OPEN_AT_END or ACTIVE KPI, on a rollup."""
+    if kpi.until is None:
+        return []
+    until = table.c[kpi.until]
+    if kpi.period == OPEN_AT_END:
+        return [until.is_(None) if filters.end is None
+                else or_(until.is_(None), until > filters.end)]
+    if kpi.period == ACTIVE and filters.start is not None:
+        return [or_(until.is_(None), until >= filters.start)]
+    return []
+
+
+def _rolled(rollup: rollups.Rollup, kpi: Kpi, filters: Filters, grains=rollups.GRAINS,
+            dimensions: bool = True) -> tuple[tuple, list]:
+    """The rollup rows of a KPI under the filters: the spans of the period, and every
+    condition (spans, end date, office, track, project)."""
+    table = rollup.table
+    parts = tuple(rollups.spans(*_reach(kpi, filters), grains=grains if rollup.date
+                                else ("y",)))
+    conditions = [rollups.in_spans(table, parts), *_until(table, kpi, filters)]
+    if dimensions:
+        conditions += [table.c[DIMENSIONS[name]] == filters.ids(name)
+                       for name in kpi.dimensions if filters.ids(name) is not None]
+    return parts, conditions
+
+
+def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
+                 asks: Sequence[tuple[Filters, object]]):
+    """The figures asked of one table, read from its rollup: one SELECT."""
+    table = rollup.table
+    columns, reached = [], {}
+    for n, kpi in asked:
+        parts, conditions = _rolled(rollup, kpi, asks[n][0])
+        reached[parts] = conditions[0]
+        value = func.sum(table.c[rollup.measure(kpi)]).filter(and_(*conditions))
+        columns.append(func.coalesce(value, 0))
+    return db.session.execute(select(*columns).where(or_(*reached.values()))).one()
+
+
+def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
+                 direct: bool = False) -> list[dict[str, Number]]:
     """Several sets of KPIs (None: all), each under its own filters (another period, another
-    office…), with one SELECT per table: each figure is a FILTERed aggregate of it."""
+    office…), with one SELECT per table: each figure is a FILTERed aggregate of its rollup,
+    or (`direct`, or while the rollup is stale) of its records."""
     wanted = [list(BY_KEY) if keys is None else list(keys) for _filters, keys in asks]
     tables: dict[tuple, list[tuple[int, Kpi]]] = defaultdict(list)
     for index, keys in enumerate(wanted):
         for table, kpis in _by_table(keys).items():
             tables[table] += [(index, kpi) for kpi in kpis]
     results: list[dict[str, Number]] = [{} for _ in asks]
+    ready = {} if direct else rollups.usable()[1]
     for asked in tables.values():
+        rollup = ready.get(asked[0][1].model)
+        if rollup is not None:
+            row = _from_rollup(rollup, asked, asks)
+            for (n, kpi), value in zip(asked, row, strict=True):
+                results[n][kpi.key] = number(value)
+            continue
         numbers = sorted({n for n, _kpi in asked})
         where, extra = _scope([kpi for _n, kpi in asked], [asks[n][0] for n in numbers])
         own = dict(zip(numbers, extra, strict=True))
@@ -144,9 +194,10 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]]) -> list[d
                                                                       strict=True)]
 
 
-def compute(filters: Filters, keys: Iterable[str] | None = None) -> dict[str, Number]:
+def compute(filters: Filters, keys: Iterable[str] | None = None,
+            direct: bool = False) -> dict[str, Number]:
     """The KPIs (all, or those named) under the filters."""
-    return compute_many([(filters, keys)])[0]
+    return compute_many([(filters, keys)], direct=direct)[0]
 
 
 def _group_column(kpi: Kpi, name: str):
@@ -194,14 +245,43 @@ def _grouped(kpis: Sequence[Kpi], filters: Filters, by: Sequence[str]):
     return select(*ordered, *sums).group_by(*ordered)
 
 
-def breakdown(filters: Filters, keys: Iterable[str],
-              by: Sequence[str]) -> dict[tuple, dict[str, Number]]:
+def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filters,
+                    by: Sequence[str]):
+    """The SELECT of a table's KPIs grouped by `by`, from its rollup (None if it cannot)."""
+    table = rollup.table
+    names = {name: DIMENSIONS.get(name, name) for name in by if name != "month"}
+    if any(column not in rollup.keys for column in names.values()):
+        return None
+    if "month" in by and not rollup.date:
+        return None
+    grains = ("m", "d") if "month" in by else rollups.GRAINS
+    groups = [month_of(table.c.day) if name == "month" else table.c[names[name]]
+              for name in by]
+    values, reached = [], {}
+    for kpi in kpis:
+        parts, conditions = _rolled(rollup, kpi, filters, grains, dimensions=False)
+        reached[parts] = conditions[0]
+        values.append(func.coalesce(
+            func.sum(table.c[rollup.measure(kpi)]).filter(and_(*conditions)), 0))
+    shared = [table.c[DIMENSIONS[name]] == filters.ids(name) for name in kpis[0].dimensions
+              if filters.ids(name) is not None]
+    return (select(*groups, *values).where(or_(*reached.values()), *shared)
+            .group_by(*groups))
+
+
+def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
+              direct: bool = False) -> dict[tuple, dict[str, Number]]:
     """The KPIs grouped by `by` (office, track, project, month or a column of the records),
-    one grouped SELECT per table."""
+    one grouped SELECT per table; groups where every figure is nought are left out."""
     result: dict[tuple, dict[str, Number]] = defaultdict(dict)
+    ready = {} if direct else rollups.usable()[1]
     for kpis in _by_table(keys).values():
-        for row in db.session.execute(_grouped(kpis, filters, by)):
+        rollup = ready.get(kpis[0].model)
+        statement = _grouped_rollup(rollup, kpis, filters, by) if rollup else None
+        if statement is None:
+            statement = _grouped(kpis, filters, by)
+        for row in db.session.execute(statement):
             group = tuple(row[:len(by)])
             for kpi, value in zip(kpis, row[len(by):], strict=True):
                 result[group][kpi.key] = number(value)
-    return dict(result)
+    return {group: row for group, row in result.items() if any(row.values())}

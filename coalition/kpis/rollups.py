@@ -1,0 +1,499 @@
+"""Pre-aggregated KPI figures, kept exact in the transaction of every write.
+
+Each kind of record the KPIs count has a rollup table, `rollup_<table>`, derived from the
+definitions (`coalition.kpis.definitions`): one row per cell — a year, a month or a day
+(`grain` y, m or d; `day` its first day) × office × track × project × the columns the
+figures are broken down by (`BREAKDOWNS`) × the end date for the KPIs that read one — and
+one column per KPI with its count (or sum) over the cell's records outside the trash.
+A period is read as whole years, then whole months, then the days at its edges, so a figure
+over ten years reads a few hundred rows instead of every record.
+
+Every flush takes the changed records' old contributions out before it writes them and puts
+the new ones in after (SQLAlchemy's before_flush and after_flush), and the rows imports
+insert in bulk (`database.inserted_in_bulk`) go in before the commit: the figures never lag
+a write. The contributions are one
+SQL expression per KPI (`Cond.sql`, as the direct SQL uses), shared by those hooks and by
+`rebuild`, which recomputes every cell from the records and reports any difference.
+
+Every write also moves the data version (`data_version`), which keys the cache of computed
+figures. `kpi_state` holds it, and the fingerprint of the definitions each rollup was last
+rebuilt under: a rollup whose definitions changed since is stale, and read with the direct
+SQL until `flask --app app rebuild-rollups` (or `init-db`) recomputes it.
+"""
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    inspect,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from coalition.database import db
+from coalition.kpis.definitions import BREAKDOWNS, DIMENSIONS, KPIS, Kpi
+from coalition.database import Record
+
+#: the grains of a dated rollup, coarsest first
+GRAINS = ("y", "m", "d")
+#: ids per statement when contributions are written for a list of records
+CHUNK = 5000
+
+state = Table(
+    "kpi_state", db.metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", String(80), nullable=False),
+    comment="The data version every write moves, and each rollup's definitions fingerprint.",
+)
+VERSION = "version"
+
+
+class year_start(FunctionElement):
+    """The first day of a date's year, in SQL."""
+
+    type = Date()
+    name = "year_start"
+    inherit_cache = True
+
+
+class month_start(FunctionElement):
+    """The first day of a date's month, in SQL."""
+
+    type = Date()
+    name = "month_start"
+    inherit_cache = True
+
+
+@compiles(year_start)
+def _year_start(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('year', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start)
+def _month_start(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+# SQLite keeps dates as YYYY-MM-DD text
+@compiles(year_start, "sqlite")
+def _year_start_sqlite(element, compiler, **kw) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 4) || '-01-01'"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7) || '-01'"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """The rollup of one model: its table, the KPIs it holds and the columns it keeps."""
+
+    model: type
+    kpis: tuple[Kpi, ...]
+    table: Table
+    #: the model's columns kept as they are: office, track, project and the breakdowns
+    keys: tuple[str, ...]
+    date: str | None
+    until: str | None
+
+    def measure(self, kpi: Kpi) -> str:
+        """The rollup column holding `kpi`."""
+        return kpi.key.replace(".", "_")
+
+    @property
+    def grains(self) -> tuple[str, ...]:
+        """Years, months and days for dated records; a single cell per key otherwise."""
+        return GRAINS if self.date else ("y",)
+
+    @property
+    def name(self) -> str:
+        """The rollup's name in `kpi_state`."""
+        return f"rollup:{self.model.__tablename__}"
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the definitions the rollup is computed under."""
+        text = repr([(k.key, k.date, k.where, k.total, k.period, k.until) for k in self.kpis]
+                    + [self.keys, GRAINS])
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def contributions(self, grain: str, where: Sequence = (), sign: int = 1):
+        """SELECT of the cells of `grain` and each KPI's count or sum, over the live records
+        meeting `where`: what the rollup holds, or (sign -1) what to take out of it."""
+        model = self.model
+        if not self.date:
+            day = null()
+        elif grain == "d":
+            day = getattr(model, self.date)
+        else:
+            day = (year_start if grain == "y" else month_start)(getattr(model, self.date))
+        row = [day.label("day"), *(getattr(model, key).label(key) for key in self.keys)]
+        if self.until:
+            # the end date matters only to the records an "until" KPI counts: kept for those
+            # alone, it does not split the other records' cells
+            counted = [_all(kpi.where, model) for kpi in self.kpis if kpi.until]
+            row.append(case((or_(*counted), getattr(model, self.until)),
+                            else_=null()).label(self.until))
+        for number, kpi in enumerate(self.kpis):
+            value = 1 if kpi.total is None else func.coalesce(getattr(model, kpi.total), 0)
+            row.append(case((_all(kpi.where, model), value), else_=0).label(f"v{number}"))
+        records = select(*row).where(model.deleted_at.is_(None), *where).subquery()
+        kept = [records.c[name] for name in self.columns[2:len(self.columns) - len(self.kpis)]]
+        cell = literal(grain)
+        for part in kept:
+            cell = cell + "|" + func.coalesce(cast(part, String), "~")
+        sums = [sign * func.sum(records.c[f"v{n}"]) for n in range(len(self.kpis))]
+        return select(cell.label("cell"), literal(grain), *kept, *sums).group_by(*kept)
+
+    @property
+    def columns(self) -> list[str]:
+        """The rollup's columns in the order `contributions` selects them."""
+        return ["cell", "grain", "day", *self.keys, *([self.until] if self.until else []),
+                *(self.measure(kpi) for kpi in self.kpis)]
+
+
+def _all(conditions, model):
+    """Every condition of a KPI, in SQL (true when there is none)."""
+    parts = [cond.sql(model) for cond in conditions]
+    return and_(*parts) if parts else true()
+
+
+def _table(model, kpis: Sequence[Kpi], keys: Sequence[str], until: str | None) -> Table:
+    """The rollup table of `model`: cell, grain, day, keys, end date, one column per KPI."""
+    name = f"rollup_{model.__tablename__}"
+    columns = [Column("cell", String(200), primary_key=True),
+               Column("grain", String(1), nullable=False), Column("day", Date)]
+    for key in keys:
+        kind = getattr(model, key).type
+        columns.append(Column(key, Integer if key in DIMENSIONS.values() else kind.copy()))
+    if until:
+        columns.append(Column(until, Date))
+    for kpi in kpis:
+        column = kpi.key.replace(".", "_")
+        columns.append(Column(column, Integer, nullable=False, default=0) if kpi.total is None
+                       else Column(column, Numeric(16, 2, asdecimal=False), nullable=False,
+                                   default=0))
+    return Table(name, db.metadata, *columns, Index(f"ix_{name}_grain_day", "grain", "day"),
+                 comment="KPI figures per cell, kept by coalition.kpis.rollups")
+
+
+def _build() -> dict[type, Rollup]:
+    """One rollup per model the KPIs count, derived from the definitions."""
+    by_model: dict[type, list[Kpi]] = defaultdict(list)
+    for kpi in KPIS:
+        by_model[kpi.model].append(kpi)
+    rollups = {}
+    for model, kpis in by_model.items():
+        dates = {kpi.date for kpi in kpis}
+        untils = {kpi.until for kpi in kpis if kpi.until}
+        if len(dates) > 1 or len(untils) > 1:
+            raise ValueError(f"the KPIs of {model.__name__} read more than one date column")
+        keys = (*(c for c in DIMENSIONS.values() if hasattr(model, c)),
+                *BREAKDOWNS.get(model, ()))
+        until = next(iter(untils), None)
+        rollups[model] = Rollup(model, tuple(kpis), _table(model, kpis, keys, until), keys,
+                                dates.pop(), until)
+    return rollups
+
+
+ROLLUPS: dict[type, Rollup] = _build()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def _insert(connection, rollup: Rollup, select_):
+    """INSERT the cells of `select_`, adding to the cells already there."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = rollup.table
+    statement = dialect.insert(table).from_select(rollup.columns, select_)
+    measures = [rollup.measure(kpi) for kpi in rollup.kpis]
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.cell],
+        set_={m: table.c[m] + statement.excluded[m] for m in measures})
+
+
+def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
+    """Add (sign 1) or take out (-1) the contributions of the records with these ids."""
+    ids = sorted(set(ids))
+    model = rollup.model
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first:first + CHUNK]
+        where = [model.id.in_(chunk)]
+        cells = union_all(*(rollup.contributions(g, where, sign) for g in rollup.grains))
+        connection.execute(_insert(connection, rollup, select(cells.subquery())
+                                   .where(true()).order_by("cell")))
+
+
+def writable(connection) -> dict[type, Rollup]:
+    """The rollups whose tables hold every column the definitions give them."""
+    key = str(connection.engine.url)
+    if key not in _WRITABLE:
+        inspector = inspect(connection)
+        found = {}
+        for model, rollup in ROLLUPS.items():
+            if inspector.has_table(rollup.table.name):
+                have = {c["name"] for c in inspector.get_columns(rollup.table.name)}
+                if set(rollup.columns) <= have:
+                    found[model] = rollup
+        _WRITABLE[key] = found
+    return _WRITABLE[key]
+
+
+_WRITABLE: dict[str, dict[type, Rollup]] = {}
+
+
+def _upsert_state(connection, name: str, value: str) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(state).values(name=name, value=value)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[state.c.name], set_={"value": statement.excluded.value}))
+
+
+def move_version(connection) -> None:
+    """A new data version: every cached figure computed before this write is out of date."""
+    _upsert_state(connection, VERSION, uuid.uuid4().hex)
+
+
+def add(session: Session, model, ids: Sequence[int]) -> None:
+    """Put records inserted in bulk (imports) into the rollups, in their transaction."""
+    connection = session.connection()
+    rollup = writable(connection).get(model)
+    if rollup is not None:
+        _apply(connection, rollup, ids, 1)
+    elif model in ROLLUPS:
+        _upsert_state(connection, ROLLUPS[model].name, "stale")
+    move_version(connection)
+
+
+def add_bulk(session: Session) -> None:
+    """Before a commit: the records inserted in bulk (`database.inserted_in_bulk`)."""
+    for model, ids in session.info.pop("inserted_in_bulk", []):
+        add(session, model, ids)
+
+
+def forget_bulk(session: Session, _transaction=None) -> None:
+    """After a rollback, the records noted as inserted in bulk are gone with it."""
+    session.info.pop("inserted_in_bulk", None)
+
+
+def _ours(objects: Iterable) -> dict[type, set[int]]:
+    """The ids of the records of rolled-up kinds among `objects` that are in the database."""
+    ids: dict[type, set[int]] = defaultdict(set)
+    for obj in objects:
+        if type(obj) in ROLLUPS and obj.id is not None:
+            ids[type(obj)].add(obj.id)
+    return ids
+
+
+def _changed(session: Session) -> Iterable:
+    return (obj for obj in session.dirty
+            if session.is_modified(obj, include_collections=False))
+
+
+def take_out_old(session: Session, _context, _instances) -> None:
+    """Before a flush: take the changed and deleted records' contributions out."""
+    old = _ours([*_changed(session), *session.deleted])
+    session.info["rollups_readd"] = _ours(_changed(session))
+    session.info["rollups_moved"] = any(isinstance(o, Record) for o in
+                                        (*session.new, *session.dirty, *session.deleted))
+    if not old:
+        return
+    connection = session.connection()
+    usable = writable(connection)
+    for model, ids in old.items():
+        if model in usable:
+            _apply(connection, usable[model], ids, -1)
+        else:
+            _upsert_state(connection, ROLLUPS[model].name, "stale")
+
+
+def put_in_new(session: Session, _context) -> None:
+    """After a flush: put the new and changed records' contributions in; move the version."""
+    new = _ours(session.new)
+    for model, ids in session.info.pop("rollups_readd", {}).items():
+        new[model] |= ids
+    moved = session.info.pop("rollups_moved", False)
+    if not new and not moved:
+        return
+    connection = session.connection()
+    usable = writable(connection)
+    for model, ids in new.items():
+        if model in usable:
+            _apply(connection, usable[model], ids, 1)
+        else:
+            _upsert_state(connection, ROLLUPS[model].name, "stale")
+    move_version(connection)
+
+
+def register_rollups() -> None:
+    """Keep the rollups with every flush of every session."""
+    from sqlalchemy import event
+
+    if not event.contains(Session, "before_flush", take_out_old):
+        event.listen(Session, "before_flush", take_out_old)
+        event.listen(Session, "after_flush", put_in_new)
+        event.listen(Session, "before_commit", add_bulk)
+        event.listen(Session, "after_rollback", forget_bulk)
+
+
+register_rollups()
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def _states() -> dict[str, str]:
+    return dict(db.session.execute(select(state.c.name, state.c.value)).all())
+
+
+def data_version() -> str:
+    """The data version: it changes with every write of any record."""
+    return db.session.scalar(select(state.c.value).where(state.c.name == VERSION)) or "0"
+
+
+def usable() -> tuple[str, dict[type, Rollup]]:
+    """The data version, and the rollups that are up to date with the definitions.
+
+    A rollup with no fingerprint was never rebuilt: its table was created empty with its
+    records' table (the migration marks those it creates beside existing records stale).
+    """
+    states = _states()
+    ready = {model: rollup for model, rollup in writable(db.session.connection()).items()
+             if states.get(rollup.name, rollup.fingerprint) == rollup.fingerprint}
+    return states.get(VERSION, "0"), ready
+
+
+Span = tuple[str, date | None, date | None]
+
+
+def _floor(day: date, grain: str) -> date:
+    return date(day.year, 1, 1) if grain == "y" else day.replace(day=1)
+
+
+def _next(day: date, grain: str) -> date:
+    """The first day of the year or month after the one `day` starts."""
+    if grain == "y":
+        return date(day.year + 1, 1, 1)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def spans(low: date | None, high: date | None, grains: Sequence[str] = GRAINS) -> list[Span]:
+    """[low, high] (None: open) as (grain, first day, day after) ranges of whole years,
+    whole months and single days: the rows of the rollups that make the period exactly."""
+    grain, finer = grains[0], grains[1:]
+    if grain == "d" or (low is None and high is None):
+        return [(grain, low, None if high is None else high + timedelta(days=1))]
+    try:
+        first = None if low is None else (low if _floor(low, grain) == low
+                                          else _next(_floor(low, grain), grain))
+        after = None if high is None else _floor(high + timedelta(days=1), grain)
+    except (OverflowError, ValueError):  # at the ends of the calendar: days will do
+        return spans(low, high, finer)
+    if first is not None and after is not None and first >= after:
+        return spans(low, high, finer)
+    result: list[Span] = [(grain, first, after)]
+    if low is not None and first is not None and low < first:
+        result += spans(low, first - timedelta(days=1), finer)
+    if high is not None and after is not None and after <= high:
+        result += spans(after, high, finer)
+    return result
+
+
+def in_spans(table: Table, parts: Sequence[Span]):
+    """The SQL that keeps the rollup rows making up these spans."""
+    conditions = []
+    for grain, first, after in parts:
+        cond = [table.c.grain == grain]
+        if first is not None:
+            cond.append(table.c.day >= first)
+        if after is not None:
+            cond.append(table.c.day < after)
+        conditions.append(and_(*cond))
+    return or_(*conditions) if conditions else false()
+
+
+# --- rebuilding ------------------------------------------------------------------------
+
+@dataclass
+class Difference:
+    """How a rollup differed from its records when it was rebuilt."""
+
+    table: str
+    cells: int
+    figures: dict[str, tuple[float, float]]
+
+
+def rebuild(models: Iterable[type] | None = None, check_only: bool = False) -> list[Difference]:
+    """Recompute the rollups from the records; report each that differed (and how)."""
+    connection = db.session.connection()
+    _WRITABLE.clear()
+    usable_now = writable(connection)
+    differences = []
+    for model in (ROLLUPS if models is None else models):
+        rollup = ROLLUPS[model]
+        if model not in usable_now:
+            raise RuntimeError(f"{rollup.table.name} lacks columns: run flask db upgrade")
+        measures = [rollup.measure(kpi) for kpi in rollup.kpis]
+        count = len(measures)
+        expected, held = {}, {}
+        for grain in rollup.grains:
+            for row in connection.execute(rollup.contributions(grain)):
+                values = tuple(round(float(v or 0), 2) for v in row[-count:])
+                if any(values):
+                    expected[row[0]] = values
+        table = rollup.table
+        for row in connection.execute(select(table.c.cell, *(table.c[m] for m in measures))):
+            values = tuple(round(float(v or 0), 2) for v in row[1:])
+            if any(values):
+                held[row[0]] = values
+        cells = sorted(c for c in expected.keys() | held.keys()
+                       if expected.get(c) != held.get(c))
+        if cells:
+            totals = {}
+            for index, measure in enumerate(measures):
+                have = sum(v[index] for c, v in held.items() if c.startswith("y|"))
+                want = sum(v[index] for c, v in expected.items() if c.startswith("y|"))
+                if round(have, 2) != round(want, 2):
+                    totals[measure] = (round(have, 2), round(want, 2))
+            differences.append(Difference(table.name, len(cells), totals))
+        if check_only:
+            continue
+        connection.execute(table.delete())
+        for grain in rollup.grains:
+            connection.execute(table.insert().from_select(rollup.columns,
+                                                          rollup.contributions(grain)))
+        _upsert_state(connection, rollup.name, rollup.fingerprint)
+    if not check_only:
+        move_version(connection)
+    return differences
+
+
+def stale() -> list[type]:
+    """The models whose rollups were built under other definitions (or never filled)."""
+    states = _states()
+    return [model for model, rollup in ROLLUPS.items()
+            if states.get(rollup.name, rollup.fingerprint) != rollup.fingerprint]
