@@ -54,9 +54,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from coalition.database import db
+from coalition.database import Record, db
 from coalition.kpis.definitions import BREAKDOWNS, DIMENSIONS, KPIS, Kpi
-from coalition.database import Record
 
 #: the grains of a dated rollup, coarsest first
 GRAINS = ("y", "m", "d")
