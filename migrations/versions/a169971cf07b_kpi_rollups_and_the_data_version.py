@@ -1,7 +1,7 @@
 """KPI rollups and the data version
 
 Revision ID: a169971cf07b
-Revises: 108b3f84c8f5
+Revises: 7c68ff280e06
 Create Date: 2026-12-01 22:23:42.316301
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a169971cf07b'
-down_revision = '108b3f84c8f5'
+down_revision = '7c68ff280e06'
 branch_labels = None
 depends_on = None
 
