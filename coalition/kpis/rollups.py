@@ -146,7 +146,7 @@ class Rollup:
         meeting `where`: what the rollup holds, or (sign -1) what to take out of it."""
         model = self.model
         if not self.date:
-            day = null()
+            day = cast(null(), Date)
         elif grain == "d":
             day = getattr(model, self.date)
         else:
