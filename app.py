@@ -16,10 +16,12 @@ from coalition.accounts.models import User
 from coalition.accounts.routes import bp as accounts_pages
 from coalition.activities.admin import AwarenessActivityView, EventView, TrainingView, VideoView
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
+from coalition.assets import register_assets
 from coalition.audit.admin import AuditView, TrashView
 from coalition.audit.models import AuditEntry
 from coalition.cases.admin import CaseView
 from coalition.cases.models import Case
+from coalition.compression import register_compression
 from coalition.config import load_config
 from coalition.contacts.admin import ContactView
 from coalition.contacts.models import Contact
@@ -111,6 +113,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin.add_view(screen)
     register_errorhandlers(app)
     register_security(app)
+    register_compression(app)
+    register_assets(app)
     for command in COMMANDS:
         app.cli.add_command(command)
     app.extensions["after_upgrade"] = AFTER_UPGRADE
