@@ -284,9 +284,15 @@ def test_outcomes_have_shares_and_the_summary_has_native_charts(records_2024, lo
     assert [row[1] for row in outcomes] == ["hidden", 5, 0, "hidden", 0, 9]
     # a hidden count has no share either: the share would give it away
     assert [row[2] for row in outcomes] == [None, pytest.approx(0.556), 0, None, 0, 1]
-    kinds = sorted(type(chart).__name__ for chart in ws._charts)
-    assert kinds == ["BarChart", "DoughnutChart"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:D")
+    # horizontal bars (a doughnut's labels piled up); the outcomes drawn from their shares,
+    # so a count shown as "<5" draws no bar either
+    charts = ws._charts
+    assert [(type(chart).__name__, chart.type) for chart in charts] == [("BarChart", "bar")] * 2
+    assert charts[0].series[0].val.numRef.f.endswith(f"!$C${start + 2}:$C${start + 6}")
+    # below the tables (the last row read), after a page break: on a page of their own
+    assert [brk.id for brk in ws.row_breaks.brk] == [len(rows)]
+    assert [chart.anchor._from.row for chart in charts] == [len(rows), len(rows) + 20]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:C")
 
 
 # --- the record sheets -----------------------------------------------------------------------

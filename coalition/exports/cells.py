@@ -18,6 +18,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
 
 #: the first characters that make a spreadsheet read text as a formula
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -26,6 +29,8 @@ MAX_TEXT = 32_767
 #: characters Excel refuses in a sheet's name
 _TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 MIN_WIDTH, MAX_WIDTH = 8, 60
+#: the widest sheet (in Excel's character widths) that prints upright on A4; wider is landscape
+PORTRAIT_WIDTH = 100
 #: values a cell takes as they are (the common case, kept fast for large sheets)
 AS_IS = frozenset({int, float, Decimal, date, datetime, type(None)})
 
@@ -36,6 +41,7 @@ HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
 TITLE_FONT = Font(bold=True, size=16)
 BOLD = Font(bold=True)
 RIGHT = Alignment(horizontal="right")
+WRAP = Alignment(wrap_text=True, vertical="top")
 LINK_FONT = Font(color="0563C1", underline="single")
 
 
@@ -106,10 +112,33 @@ class Sheet:
         """The sheet's name in the workbook."""
         return self.ws.title
 
-    def widths(self, widths: Sequence[float]) -> None:
-        """Set the columns' widths (before the first row: write-only sheets write them first)."""
+    def widths(self, widths: Sequence[float], *, hidden: Sequence[int] = ()) -> None:
+        """Set the columns' widths (before the first row: write-only sheets write them first).
+
+        `hidden` columns (numbered from 1) are for programs, not for readers or printing.
+        """
         for number, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(number)].width = width
+            dimension = self.ws.column_dimensions[get_column_letter(number)]
+            dimension.width = width
+            dimension.hidden = number in hidden
+        shown = sum(w for number, w in enumerate(widths, start=1) if number not in hidden)
+        self.printed(landscape=shown > PORTRAIT_WIDTH)
+
+    def printed(self, *, landscape: bool) -> None:
+        """Print on A4 at the page's width, with the sheet's name above and page numbers below."""
+        setup = self.ws.page_setup
+        setup.paperSize = 9  # A4
+        setup.orientation = "landscape" if landscape else "portrait"
+        setup.fitToWidth, setup.fitToHeight = 1, 0  # as many pages down as it takes
+        self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        self.ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.7,
+                                           header=0.3, footer=0.3)
+        self.ws.HeaderFooter.oddHeader.center.text = "&A"
+        self.ws.HeaderFooter.oddFooter.center.text = "&P / &N"
+
+    def page_break(self) -> None:
+        """Start a new printed page after the last row written."""
+        self.ws.row_breaks.append(Break(id=self.rows))
 
     def freeze(self, row: int) -> None:
         """Keep the rows above `row` in view (before the first row, like the widths)."""
@@ -159,18 +188,36 @@ class Sheet:
         self.ws.append(list(cells))
         return self.rows
 
-    def header(self, labels: Sequence[Any]) -> int:
-        """The styled header row of a table; return its number."""
+    def header(self, labels: Sequence[Any], *, repeated: bool = False) -> int:
+        """The styled header row of a table; return its number.
+
+        A `repeated` header is printed at the top of every page; a None label leaves its
+        column out of the header.
+        """
         cells = []
         for label in labels:
+            if label is None:
+                cells.append(None)
+                continue
             cell = self.cell(label, font=HEADER_FONT, align=HEADER_ALIGNMENT)
             cell.fill, cell.border = HEADER_FILL, HEADER_BORDER
             cells.append(cell)
-        return self.append_cells(cells)
+        if repeated:  # the header of a long table: its headings wrap over two lines
+            self.ws.row_dimensions[self.rows + 1].height = 30
+        row = self.append_cells(cells)
+        if repeated:
+            self.ws.print_title_rows = f"{row}:{row}"
+        return row
 
     def blank(self) -> int:
         """An empty row."""
         return self.append_cells([])
+
+    def note(self, text: str, columns: int) -> int:
+        """A sentence across the first `columns` columns, wrapped within them."""
+        row = self.append_cells([self.cell(text, align=WRAP)])
+        self.ws.merged_cells.add(f"A{row}:{get_column_letter(columns)}{row}")
+        return row
 
     def autofilter(self, header_row: int, columns: int) -> None:
         """A filter on the columns of the table whose header is `header_row`."""

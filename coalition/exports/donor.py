@@ -9,6 +9,7 @@ it cannot be worked out from a total. The total of cases stays as it is: it says
 work was done, not what happened to whom.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from typing import IO, Any
 from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, DoughnutChart, Reference
+from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
 from coalition.database import utcnow
@@ -41,6 +42,11 @@ from coalition.kpis.visibility import SUPPRESSED, Audience, Figures, figures, ma
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT, STAMP_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+COVER_WIDTHS = (30, 52, 12)
+#: the Summary's column of each figure's key in the API: hidden, for programs
+KEY_COLUMN = 4
+#: a chart's size (cm) and the rows (15 points each) it covers
+CHART_WIDTH, CHART_HEIGHT, CHART_ROWS = 16, 10, 20
 
 
 @dataclass
@@ -95,17 +101,23 @@ class DonorWorkbook:
         return sheet.cell(value, number_format="#,##0" if value == int(value) else "#,##0.0")
 
     def _summary(self, sheet: Sheet, values: Figures, before: Figures | None) -> None:
-        """Every KPI beside the period before, the outcomes with shares, and two charts."""
+        """Every KPI (beside the period before, if any), the outcomes with shares, two charts.
+
+        Each figure's key in the API sits in a hidden column: programs find it there, readers
+        and printers do not see it. No period chosen, no column for the period before.
+        """
         labels = [str(kpi.label) for kpi in KPIS]
+        # the key's column comes after the outcomes' three, whether or not there is a
+        # previous period, so that no table below has a hidden column
         sheet.widths([width_of([*labels, _("Legal consultation outcomes")]), 16, 16,
-                      width_of([kpi.key for kpi in KPIS])])
+                      width_of([kpi.key for kpi in KPIS])], hidden=[KEY_COLUMN])
         sheet.freeze(2)
-        top = sheet.header([_("Figure"), _("This period"), _("Previous period"),
-                            _("Key in the API")])
+        top = sheet.header([_("Figure"), _("This period"),
+                            _("Previous period") if before else None, _("Key in the API")])
         for kpi, label in zip(KPIS, labels, strict=True):
             sheet.append_cells([sheet.cell(label), self._figure(sheet, kpi.key, values),
                                 self._figure(sheet, kpi.key, before), sheet.cell(kpi.key)])
-        sheet.autofilter(top, 4)
+        sheet.autofilter(top, 3 if before else 2)
 
         sheet.blank()
         heading = sheet.header([_("Legal consultation outcomes"), _("Cases"), _("Share")])
@@ -125,32 +137,27 @@ class DonorWorkbook:
                                    self._figure(sheet, "cases.total", values),
                                    sheet.cell(1 if values["cases.total"] else 0,
                                               number_format="0.0%")])
-        outcomes = DoughnutChart()
-        outcomes.title = _("Legal consultation outcomes")
-        outcomes.add_data(Reference(sheet.ws, min_col=2, min_row=heading, max_row=last - 1),
-                          titles_from_data=True)
-        outcomes.set_categories(Reference(sheet.ws, min_col=1, min_row=heading + 1,
-                                          max_row=last - 1))
-        outcomes.dataLabels = DataLabelList(showPercent=True)
-        outcomes.width, outcomes.height = 16, 9
-        sheet.ws.add_chart(outcomes, "F2")
+        # shares, not counts: a hidden count has no share, so no bar gives it away
+        outcomes = _bar_chart(_("Legal consultation outcomes (share of cases)"),
+                              Reference(sheet.ws, min_col=3, min_row=heading, max_row=last - 1),
+                              Reference(sheet.ws, min_col=1, min_row=heading + 1,
+                                        max_row=last - 1), number_format="0%")
 
         sheet.blank()
         heading = sheet.header([_("Meetings by counterpart category"), _("Meetings")])
         for key in COUNTERPART_KEYS:
             last = sheet.append_cells([sheet.cell(str(BY_KEY[key].label)),
                                        self._figure(sheet, key, values)])
-        meetings = BarChart()
-        meetings.type, meetings.title, meetings.legend = "bar", _("Meetings by counterpart "
-                                                                  "category"), None
-        meetings.add_data(Reference(sheet.ws, min_col=2, min_row=heading, max_row=last),
-                          titles_from_data=True)
-        meetings.set_categories(Reference(sheet.ws, min_col=1, min_row=heading + 1,
-                                          max_row=last))
-        meetings.y_axis.majorGridlines = None
-        meetings.x_axis.scaling.orientation = "maxMin"  # the first category on top
-        meetings.width, meetings.height = 16, 9
-        sheet.ws.add_chart(meetings, "F21")
+        meetings = _bar_chart(_("Meetings by counterpart category"),
+                              Reference(sheet.ws, min_col=2, min_row=heading, max_row=last),
+                              Reference(sheet.ws, min_col=1, min_row=heading + 1,
+                                        max_row=last), number_format="#,##0")
+        # the charts on a page of their own, below the tables, so no page cuts one in two
+        sheet.page_break()
+        for chart in (outcomes, meetings):
+            sheet.ws.add_chart(chart, f"A{sheet.rows + 1}")
+            for _row in range(CHART_ROWS):
+                sheet.blank()
 
     # --- the record sheets --------------------------------------------------------------
     def _records(self, sheet: Sheet, spec: RecordSheet, known: dict) -> int:
@@ -159,7 +166,7 @@ class DonorWorkbook:
         shows = [_converter(column, known) for column in spec.columns]
         sheet.widths(_widths(rows, spec, known))
         sheet.freeze(2)
-        top = sheet.header([column.label for column in spec.columns])
+        top = sheet.header([column.label for column in spec.columns], repeated=True)
         partners = [i for i, column in enumerate(spec.columns) if column.show == PARTNERS]
         count = 0
         for batch in rows.batches():
@@ -177,9 +184,10 @@ class DonorWorkbook:
     def _cover(self, sheet: Sheet, previous: Filters | None) -> None:
         """What the workbook covers, when and by whom it was made, and its contents."""
         filters = self.filters
-        sheet.widths([30, 62, 14])
+        sheet.widths(COVER_WIDTHS)
         name = current_app.config.get("COALITION_NAME") or _("Coalition")
-        sheet.append_cells([sheet.cell(f"{name} — {_('Donor workbook')}", font=TITLE_FONT)])
+        sheet.append_cells([sheet.cell(_("%(coalition)s — donor workbook", coalition=name),
+                                       font=TITLE_FONT)])
         sheet.blank()
 
         def line(label: str, *values: Any, number_format: str | None = None) -> None:
@@ -201,26 +209,66 @@ class DonorWorkbook:
         line(_("Language"), LANGUAGE_NAMES.get(language(), language()))
         sheet.blank()
         if self.below > 1:
-            sheet.append([_("Case figures other than the total of cases that are between 1 "
-                            "and %(top)d, and as many others as it takes that none of them "
-                            "can be worked out from a total or from the figures beside it, "
-                            "are shown as “%(hidden)s”, so that no one can be recognised "
-                            "from a small number.", top=self.below - 1,
-                            hidden=marker(SUPPRESSED))])
-        sheet.append([_("Cases appear only as figures: no name, phone, identity number, note "
-                        "or case reference is in this workbook.")])
+            sheet.note(_("Case figures other than the total of cases that are between 1 "
+                         "and %(top)d, and as many others as it takes that none of them "
+                         "can be worked out from a total or from the figures beside it, "
+                         "are shown as “%(hidden)s”, so that no one can be recognised "
+                         "from a small number.", top=self.below - 1,
+                         hidden=marker(SUPPRESSED)), len(COVER_WIDTHS))
+        sheet.note(_("Cases appear only as figures: no name, phone, identity number, note "
+                     "or case reference is in this workbook."), len(COVER_WIDTHS))
         asked = [name for name in ("office", "track", "project") if getattr(filters, name)]
         ignored = [str(kpi.label) for kpi in KPIS
                    if any(name not in kpi.dimensions for name in asked)]
         if ignored:
-            sheet.append([_("These figures have no office, track or project of their own, so "
-                            "that filter does not narrow them:") + " " + _(", ").join(ignored)])
+            sheet.note(_("These figures have no office, track or project of their own, so "
+                         "that filter does not narrow them:") + " " + _(", ").join(ignored),
+                       len(COVER_WIDTHS))
         sheet.blank()
         sheet.header([_("Sheet"), _("What it holds"), _("Rows")])
         for title, about, rows in self.contents:
             place = "'" + title.replace("'", "''") + "'!A1"  # Excel doubles a quote in a name
             sheet.append_cells([sheet.cell(title, link=place), sheet.cell(about),
                                 sheet.cell(rows)])
+
+
+def _bar_chart(title: str, data: Reference, categories: Reference, *,
+               number_format: str) -> BarChart:
+    """Horizontal bars with their values at their ends, long labels wrapped beside them.
+
+    Nothing piles on anything else, in Excel as in LibreOffice (a doughnut's labels did).
+    """
+    chart = BarChart()
+    chart.type, chart.title, chart.legend = "bar", title, None
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(categories)
+    chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False,
+                                     showLegendKey=False, showPercent=False, dLblPos="outEnd")
+    chart.dataLabels.numFmt = number_format
+    chart.y_axis.majorGridlines = None
+    chart.y_axis.scaling.min = 0
+    chart.y_axis.delete = True  # each bar says its value: no scale of crowded numbers
+    chart.x_axis.scaling.orientation = "maxMin"  # the first category on top
+    chart.x_axis.delete = False  # newer Excel hides the categories otherwise
+    chart.width, chart.height = CHART_WIDTH, CHART_HEIGHT
+    return chart
+
+
+def file_name(filters: Filters, lang: str) -> str:
+    """The workbook's file name, in plain ASCII: its period, its scope and its language."""
+    start, end = (filters.start.isoformat() if filters.start else None,
+                  filters.end.isoformat() if filters.end else None)
+    period = (f"{start}_{end}" if start and end else f"from-{start}" if start
+              else f"to-{end}" if end else "all-dates")
+    scope = [f"{name}-{_slug(getattr(filters, name))}" for name in ("office", "track", "project")
+             if getattr(filters, name) is not None]
+    return "_".join(["donor-workbook", period, *(scope or ["coalition"]), lang]) + ".xlsx"
+
+
+def _slug(record) -> str:
+    """An office's, track's or project's code as a file name takes it (else its number)."""
+    code = re.sub(r"[^A-Za-z0-9-]+", "-", getattr(record, "code", "") or "").strip("-")
+    return code or str(record.id)
 
 
 def _converter(column, known: dict) -> Callable[[Any], Any]:

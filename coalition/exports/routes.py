@@ -24,8 +24,9 @@ from flask_login import current_user
 
 from coalition import access
 from coalition.errors import MESSAGES
-from coalition.exports.donor import XLSX, DonorWorkbook
+from coalition.exports.donor import XLSX, DonorWorkbook, file_name
 from coalition.exports.lists import ListExport, record_view
+from coalition.i18n import language
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.visibility import Audience, suppress_below
 
@@ -52,15 +53,6 @@ def _filters(args: Mapping[str, str]) -> Filters:
     return Filters.parse(args, default_office=current_user.office_id)
 
 
-def _file_name(filters: Filters) -> str:
-    """A plain-ASCII name for the workbook, saying its period and office."""
-    parts = ["donor-workbook", filters.start.isoformat() if filters.start else "start",
-             filters.end.isoformat() if filters.end else date.today().isoformat()]
-    if filters.office is not None:
-        parts.append(f"office-{filters.office.id}")
-    return "_".join(parts) + ".xlsx"
-
-
 def _bad_request(message: str):
     """A filter that cannot be understood: JSON for API-like clients, else a page."""
     if request.accept_mimetypes.best == "application/json":
@@ -83,7 +75,7 @@ def donor():
                   audience=Audience.of(current_user)).save(out)
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True,
-                     download_name=_file_name(filters), max_age=0)
+                     download_name=file_name(filters, language()), max_age=0)
 
 
 @bp.get("/list/<view>.<any(xlsx, csv):fmt>")
