@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402
-from coalition.extensions import db  # noqa: E402
+from coalition.database import db  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "benchmark password for the poor link"

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from coalition.choices import COUNTERPART_CATEGORIES, TRAINING_KINDS
-from coalition.extensions import db
+from coalition.database import db
 from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
 from coalition.models import Case, Meeting, Partner, Training, Video
 
