@@ -6,6 +6,7 @@ written as a string cell with Excel's quote prefix; in a CSV file it gets a lead
 apostrophe, the usual defence since CSV has no cell types.
 """
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -213,8 +214,14 @@ class Sheet:
         """An empty row."""
         return self.append_cells([])
 
-    def note(self, text: str, columns: int) -> int:
-        """A sentence across the first `columns` columns, wrapped within them."""
+    def note(self, text: str, widths: Sequence[float]) -> int:
+        """A sentence across columns of these widths, wrapped within them.
+
+        Spreadsheets do not fit a merged row's height to its text: it is set here, a line
+        of 15 points for each width's worth of characters.
+        """
+        columns, room = len(widths), max(sum(widths) - 2, 1)
+        self.ws.row_dimensions[self.rows + 1].height = 15 * math.ceil(len(text) / room)
         row = self.append_cells([self.cell(text, align=WRAP)])
         self.ws.merged_cells.add(f"A{row}:{get_column_letter(columns)}{row}")
         return row

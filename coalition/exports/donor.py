@@ -214,16 +214,16 @@ class DonorWorkbook:
                          "can be worked out from a total or from the figures beside it, "
                          "are shown as “%(hidden)s”, so that no one can be recognised "
                          "from a small number.", top=self.below - 1,
-                         hidden=marker(SUPPRESSED)), len(COVER_WIDTHS))
+                         hidden=marker(SUPPRESSED)), COVER_WIDTHS)
         sheet.note(_("Cases appear only as figures: no name, phone, identity number, note "
-                     "or case reference is in this workbook."), len(COVER_WIDTHS))
+                     "or case reference is in this workbook."), COVER_WIDTHS)
         asked = [name for name in ("office", "track", "project") if getattr(filters, name)]
         ignored = [str(kpi.label) for kpi in KPIS
                    if any(name not in kpi.dimensions for name in asked)]
         if ignored:
             sheet.note(_("These figures have no office, track or project of their own, so "
                          "that filter does not narrow them:") + " " + _(", ").join(ignored),
-                       len(COVER_WIDTHS))
+                       COVER_WIDTHS)
         sheet.blank()
         sheet.header([_("Sheet"), _("What it holds"), _("Rows")])
         for title, about, rows in self.contents:
