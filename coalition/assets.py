@@ -8,7 +8,8 @@ hashed too. WhiteNoise serves that folder in front of Flask with
 `Cache-Control: max-age=31536000, immutable`, picking the encoding the browser accepts, and
 `url_for('static', …)` / `url_for('admin.static', …)` give the hashed names. A file that
 changes gets a new name, so a year-long cache is never stale. Copies are kept between starts:
-only a changed file is compressed again.
+only a changed file is compressed again. `STATIC_BUILD_DIR` (setting or environment) puts
+the copies elsewhere.
 """
 
 import gzip
@@ -44,7 +45,8 @@ Manifest = dict[str, dict[str, str]]
 
 def register_assets(app: Flask) -> None:
     """Serve the hashed, compressed static files and make url_for name them."""
-    build = Path(app.config.get("STATIC_BUILD_DIR") or Path(app.instance_path) / "static-build")
+    build = Path(app.config.get("STATIC_BUILD_DIR") or os.environ.get("STATIC_BUILD_DIR")
+                 or Path(app.instance_path) / "static-build")
     whitenoise = WhiteNoise(app.wsgi_app, max_age=None, autorefresh=False, allow_all_origins=False,
                             add_headers_function=_headers)
     manifest: Manifest = {}

@@ -17,6 +17,9 @@ import pytest
 # Importing `app` builds an app: its instance folder (keys, SQLite file) must not be the checkout.
 _INSTANCE = tempfile.mkdtemp(prefix="coalition-tests-")
 os.environ["COALITION_INSTANCE_PATH"] = _INSTANCE
+# the hashed, compressed static files are kept between runs: compressing them takes seconds
+os.environ.setdefault("STATIC_BUILD_DIR", str(Path(__file__).resolve().parent.parent / "build"
+                                              / "static-tests"))
 
 from flask import Flask, current_app  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
