@@ -277,20 +277,17 @@ def test_failures_against_an_account_do_not_lock_its_owner_out(app, world, clock
     assert owner.status_code == 302
 
 
-def test_the_refusal_is_translated_and_says_how_long(app, world, clock):
-    app.config["LOGIN_LIMIT"] = "2 per 15 minutes"
-    try:
-        for _ in range(2):
-            sign_in(app, "admin", WRONG, "10.0.0.5")
-        client = app.test_client()
-        client.post("/language/en", data={"next": "/login"})
-        page = client.post("/login", data={"username": "admin", "password": WRONG},
-                           environ_base={"REMOTE_ADDR": "10.0.0.5"})
-        assert page.status_code == 429
-        assert re.search(r"Too many sign-in attempts\. Try again in \d+ minutes?\.",
-                         page.get_data(as_text=True))
-    finally:
-        app.config["LOGIN_LIMIT"] = "10 per 15 minutes"
+def test_the_refusal_is_translated_and_says_how_long(app, world, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT", "2 per 15 minutes")
+    for _ in range(2):
+        sign_in(app, "admin", WRONG, "10.0.0.5")
+    client = app.test_client()
+    client.post("/language/en", data={"next": "/login"})
+    page = client.post("/login", data={"username": "admin", "password": WRONG},
+                       environ_base={"REMOTE_ADDR": "10.0.0.5"})
+    assert page.status_code == 429
+    assert re.search(r"Too many sign-in attempts\. Try again in \d+ minutes?\.",
+                     page.get_data(as_text=True))
 
 
 def test_guesses_at_one_account_from_many_addresses_stay_under_100_an_hour(app, world, clock):
@@ -364,8 +361,8 @@ def _storm(base: str, attempts: int = 40) -> list[int]:
     return answers
 
 
-def test_concurrent_attempts_cannot_slip_through(app, world):
-    app.config["WTF_CSRF_ENABLED"] = True
+def test_concurrent_attempts_cannot_slip_through(app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -374,7 +371,6 @@ def test_concurrent_attempts_cannot_slip_through(app, world):
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        app.config["WTF_CSRF_ENABLED"] = False
     checked = answers.count(200)
     assert len(answers) == 40 and answers.count(429) == 40 - checked
     assert 1 <= checked <= 10, answers
