@@ -69,6 +69,9 @@ def app() -> Iterator[Flask]:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "SECRET_KEY": "test",
             "DEMO_SNAPSHOT_FILE": f"{tmp}/{SNAPSHOT}.sqlite",
+            # jobs run at once, in the asking request (tests/test_jobs.py also runs a worker)
+            "HUEY_IMMEDIATE": True,
+            "JOBS_ISOLATE": False,
         })
         with app.app_context():
             if db.engine.dialect.name == "postgresql":

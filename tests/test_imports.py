@@ -59,9 +59,9 @@ def as_bytes(book: openpyxl.Workbook) -> bytes:
 
 
 def upload(client, data: bytes, name: str = "office.xlsx", **form):
-    """Post a file to the import page, as a user's browser does."""
+    """Post a file to the import page, as a user's browser does, and follow to its job's page."""
     return client.post("/import/", data={"workbook": (io.BytesIO(data), name), **form},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
 
 
 def problems(response) -> list[tuple[str, str, str, str]]:

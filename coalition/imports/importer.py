@@ -6,7 +6,7 @@ the same workbook twice adds nothing: contacts by their folded name and organisa
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,9 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     rows: list[RowResult] = field(default_factory=list)
     written: bool = False
+    #: told of each row read, each sheet's rows checked and each batch written
+    step: Callable[[str, int], None] = field(default=lambda _step, _count: None, repr=False,
+                                             compare=False)
 
     @property
     def ok(self) -> bool:
@@ -132,9 +135,14 @@ def own_office_only(user) -> bool:
 
 
 def import_workbook(data: bytes, *, actor: Actor, office: Office | None = None,
-                    dry_run: bool = False) -> Report:
-    """Check a workbook and, if every row is right and this is no dry run, write it."""
-    report = Report(dry_run=dry_run)
+                    dry_run: bool = False,
+                    progress: Callable[[str, int], None] | None = None) -> Report:
+    """Check a workbook and, if every row is right and this is no dry run, write it.
+
+    `progress` is told ("read", 1) for each row read, ("checked", n) for a sheet's rows
+    checked and ("written", n) for the rows written, so a job can show how far it got.
+    """
+    report = Report(dry_run=dry_run, **({"step": progress} if progress else {}))
     try:
         book = Book(data)
     except WorkbookError as error:
@@ -148,7 +156,7 @@ def import_workbook(data: bytes, *, actor: Actor, office: Office | None = None,
             return report
     if report.ok and not dry_run:
         try:
-            write(plan)
+            write(plan, report.step)
         except SQLAlchemyError as error:
             db.session.rollback()
             current_app.logger.warning("Import not written: %s", error)
@@ -177,6 +185,7 @@ def _plan(book: Book, actor: Actor, office: Office | None, report: Report) -> li
             report.problems.append(Problem(str(error), sheet=sheet.name))
             continue
         plan.extend(_decide(sheet, rows, lookups, report))
+        report.step("checked", len(rows))
     # counterparts not on file go in first: the meetings link to them
     for pending in lookups.new_counterparts.values():
         report.rows.append(RowResult("partners", pending.row, CREATED, pending.values["name_ar"], _(
@@ -265,6 +274,7 @@ def _read_sheet(book: Book, title: str, sheet: Sheet, lookups: Lookups,
     checked: list[tuple[int, dict]] = []
     may_import = actor.may_import(sheet.kind)
     for number, cells in book.rows(title):
+        report.step("read", 1)
         if all(is_blank(cell) for cell in cells):
             continue
         if reader is None:

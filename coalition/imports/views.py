@@ -1,4 +1,8 @@
-"""The import page: download the template, upload a workbook, read the report."""
+"""The import page: download the template, upload a workbook; the import runs as a job.
+
+The upload is kept (encrypted) with a job and checked and written by the job worker, off
+the web worker; the job's page shows its progress and then the report.
+"""
 
 from io import BytesIO
 
@@ -14,14 +18,13 @@ from wtforms import BooleanField, SelectField
 
 from coalition import access
 from coalition.database import db
-from coalition.imports.importer import Actor, import_workbook, own_office_only
+from coalition.imports.importer import own_office_only
 from coalition.imports.sheets import SHEETS
 from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template
 from coalition.imports.workbook import max_bytes, too_large_message
+from coalition.jobs import TooManyJobs, start_job
+from coalition.jobs.models import IMPORT, UPLOAD
 from coalition.offices.models import Office, Project, Track
-
-#: rows of the report shown on the page; the counts always cover every row
-SHOWN_ROWS = 1000
 
 
 class ImportForm(FlaskForm):
@@ -65,25 +68,32 @@ class ImportView(BaseView):
         own_only = own_office_only(current_user)
         form.office.choices = [*([] if own_only else [("", _l("The office named in each row"))]),
                                *((str(o.id), str(o)) for o in offices)]
-        report, status = None, 200
+        status = 200
         if form.validate_on_submit():
             office = (current_user.office if own_only else
                       next((o for o in offices if str(o.id) == form.office.data), None))
-            data = form.workbook.data.stream.read(max_bytes() + 1)
+            upload = form.workbook.data
+            data = upload.stream.read(max_bytes() + 1)
             if not own_only and form.office.data and office is None:
                 form.office.errors = [*form.office.errors,
                                       _("A value is out of range or not valid for its field.")]
+                status = 400
             elif len(data) > max_bytes():
                 form.workbook.errors = [too_large_message(max_bytes())]
                 status = 413
             else:
-                actor = Actor(current_user._get_current_object())
-                report = import_workbook(data, actor=actor, office=office,
-                                         dry_run=form.dry_run.data)
-        if request.method == "POST" and status == 200 and (report is None or not report.ok):
+                try:
+                    job = start_job(IMPORT, params={"dry_run": bool(form.dry_run.data)},
+                                    office_id=office.id if office else None,
+                                    files={UPLOAD: (upload.filename or "", data)})
+                except TooManyJobs:
+                    form.workbook.errors = [_too_many()]
+                    status = 429
+                else:
+                    return redirect(url_for("jobs.show", job_id=job.id), 303)
+        elif form.is_submitted():
             status = 422  # refused: the page says why, and so does the status
-        return self.render("imports/index.html", form=form, report=report,
-                           shown_rows=SHOWN_ROWS), status
+        return self.render("imports/index.html", form=form), status
 
     @expose("/template")
     def template(self):
@@ -92,3 +102,8 @@ class ImportView(BaseView):
                               _named(Project, Project.code))
         return send_file(BytesIO(data), mimetype=CONTENT_TYPE, as_attachment=True,
                          download_name=FILE_NAME)
+
+
+def _too_many() -> str:
+    """The message for a user who already has as many jobs running as allowed."""
+    return _("You already have work running; wait until it is done, then try again.")

@@ -7,6 +7,7 @@ audit trail's "create" entry, and their place in the KPI rollups. Updates of exi
 contacts stay ORM changes, hooks and all.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,8 +54,11 @@ class _Batch:
     links: list[list] = field(default_factory=list)
 
 
-def write(plan: list[Pending]) -> None:
-    """Write the plan in one transaction: updates through the ORM, new records in bulk."""
+def write(plan: list[Pending], step: Callable[[str, int], None] | None = None) -> None:
+    """Write the plan in one transaction: updates through the ORM, new records in bulk.
+
+    `step` is told ("written", n) as rows go in (a job's progress bar).
+    """
     session = db.session
     if not plan:
         return
@@ -65,6 +69,8 @@ def write(plan: list[Pending]) -> None:
         if pending.record is not None:
             for attr, value in pending.values.items():
                 setattr(pending.record, attr, value)
+            if step:
+                step("written", 1)
             continue
         batch = batches.setdefault(pending.sheet.name, _Batch(pending.sheet))
         batch.pending.append(pending)
@@ -77,6 +83,8 @@ def write(plan: list[Pending]) -> None:
         _link(batch, new_ids, ids)
         _audit(batch, new_ids)
         inserted_in_bulk(batch.sheet.model, new_ids)
+        if step:
+            step("written", len(new_ids))
     session.commit()
 
 
