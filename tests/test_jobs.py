@@ -321,6 +321,18 @@ class Browser:
             return error.code, dict(error.headers), error.read()
 
 
+    def csrf(self, path: str) -> str:
+        """The CSRF token of a page's form."""
+        _status, _headers, page = self.request(path)
+        return re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
+
+    def sign_in(self, username: str) -> None:
+        """Sign in through the sign-in form."""
+        form = {"username": username, "password": PASSWORD, "csrf_token": self.csrf("/login")}
+        status, _headers, _body = self.request("/login", urllib.parse.urlencode(form).encode())
+        assert status == 302, status
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *_args, **_kwargs):
         return None
@@ -346,7 +358,7 @@ def worker_and_server(app, world, tmp_path):
     queue = str(tmp_path / "queue.sqlite")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     settings = {"SQLALCHEMY_DATABASE_URI": uri, "HUEY_SQLITE_PATH": queue,
-                "HUEY_IMMEDIATE": False, "JOBS_ISOLATE": True, "WTF_CSRF_ENABLED": False,
+                "HUEY_IMMEDIATE": False, "JOBS_ISOLATE": True, "WTF_CSRF_ENABLED": True,
                 "SECRET_KEY": "test", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 "TESTING": True}
     web = create_app(settings)
@@ -373,11 +385,10 @@ def test_a_real_worker_runs_an_import_while_the_page_polls_its_progress(worker_a
                                                                          app):
     base, worker = worker_and_server
     browser = Browser(base)
-    status, headers, _body = browser.request("/login", urllib.parse.urlencode(
-        {"username": "coord_a", "password": PASSWORD}).encode())
-    assert status == 302, status
+    browser.sign_in("coord_a")
     rows = 6000
-    body, content_type = _multipart({}, ("workbook", "office.xlsx", meetings_workbook(rows)))
+    body, content_type = _multipart({"csrf_token": browser.csrf("/import/")},
+                                    ("workbook", "office.xlsx", meetings_workbook(rows)))
     started = time.monotonic()
     status, headers, _body = browser.request("/import/", body, {"Content-Type": content_type})
     assert status == 303 and time.monotonic() - started < 5  # queued, not done, in the request
@@ -409,6 +420,71 @@ def test_a_real_worker_runs_an_import_while_the_page_polls_its_progress(worker_a
         assert db.session.query(Meeting).count() == rows
     # another office's coordinator, over HTTP too
     other = Browser(base)
-    assert other.request("/login", urllib.parse.urlencode(
-        {"username": "coord_b", "password": PASSWORD}).encode())[0] == 302
+    other.sign_in("coord_b")
     assert other.request(f"/jobs/{job_id}/progress")[0] == 404
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(),
+                    reason="Debian's Chromium is not installed (apt-get install -y chromium)")
+def test_in_a_browser_the_bar_moves_and_the_result_follows(worker_and_server, app, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, _worker = worker_and_server
+    workbook = tmp_path / "office.xlsx"
+    workbook.write_bytes(meetings_workbook(8000))
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=["--no-sandbox", "--disable-gpu"])
+        page = chromium.new_page(locale="ar", accept_downloads=True)
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "coord_a")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/import/")
+        page.set_input_files("input[name=workbook]", str(workbook))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/jobs/[0-9a-f]{32}$"))
+        job_url = page.url
+        shares = set()
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not page.locator("#import-report").count():
+            shares.add(page.evaluate(
+                "() => { const bar = document.getElementById('job-bar');"
+                " return bar ? bar.getAttribute('aria-valuenow') : 'reloaded'; }"))
+            time.sleep(0.2)
+        page.wait_for_selector("#import-report", timeout=30000)
+        assert page.locator('#import-counts tr[data-sheet="meetings"] .created').inner_text() \
+            == "8000"
+        assert any(share not in (None, "reloaded") and 0 < int(share) < 100
+                   for share in shares), shares
+        # the donor workbook, from the dashboard's button (posted with the page's token)
+        page.goto(f"{base}/dashboard/")
+        page.click("#donor-workbook")
+        page.wait_for_selector("#job-file", timeout=120000)
+        with page.expect_download() as download:
+            page.click("#job-file")
+        assert download.value.suggested_filename.endswith(".xlsx")
+        assert zipfile_ok(download.value.path())
+        assert not problems, problems
+        # another office's coordinator, in another browser: nothing there
+        other = chromium.new_page(locale="ar")
+        other.goto(f"{base}/login")
+        other.fill("input[name=username]", "coord_b")
+        other.fill("input[name=password]", PASSWORD)
+        other.click("main form button[type=submit]")
+        other.wait_for_url(f"{base}/")
+        assert other.goto(job_url).status == 404
+        chromium.close()
+
+
+def zipfile_ok(path) -> bool:
+    """True for a workbook openpyxl reads."""
+    openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()), read_only=True).close()
+    return True

@@ -50,9 +50,9 @@ def fraction(kind: str, counts: dict) -> float | None:
         return None if not total else min(1.0, done / total)
 
     if kind == IMPORT:
-        total, to_write = counts.get("total"), counts.get("to_write")
-        if to_write is not None:  # checked, now writing
-            return 0.6 + 0.4 * (part(counts.get("written", 0), to_write) or 1.0)
+        total, written = counts.get("total"), counts.get("written")
+        if written is not None:  # every row checked; now writing them
+            return 0.6 + 0.4 * (part(written, counts.get("checked")) or 1.0)
         read = part(counts.get("read", 0), total)
         if read is None:
             return None

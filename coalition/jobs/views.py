@@ -158,7 +158,9 @@ class JobView(BaseView):
                            failure=failure_text(job) if job.status == FAILED else "",
                            file_name=file_name(job.id, RESULT) if job.status == DONE else None,
                            view_name=self._view_name(job),
-                           expires=format_datetime(job.expires_at, "medium"))
+                           expires=format_datetime(job.expires_at, "medium"),
+                           numbers={key: format_decimal(value) for key, value in job.result.items()
+                                    if isinstance(value, int) and not isinstance(value, bool)})
         # a refused import is bad input: the page says why, with a 4xx
         refused = report is not None and report.problem_count > 0
         return (page, 422) if refused else page
