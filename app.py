@@ -28,12 +28,18 @@ from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.errors import register_errorhandlers
 from coalition.exports.commands import export_donor
+from coalition.exports.jobs import DONOR_JOB, LIST_JOB
 from coalition.exports.routes import bp as export_pages
 from coalition.extensions import register_extensions
 from coalition.home import HomeView
 from coalition.i18n import register_i18n
 from coalition.imports.commands import import_command, import_template
+from coalition.imports.job import IMPORT_JOB
 from coalition.imports.views import ImportView
+from coalition.jobs import init_jobs
+from coalition.jobs.commands import jobs_group, serve
+from coalition.jobs.models import DONOR, IMPORT, LIST
+from coalition.jobs.views import JobView
 from coalition.kpis.api import bp as kpi_api
 from coalition.kpis.commands import kpis, rebuild_rollups, rebuild_stale
 from coalition.kpis.views import DashboardView
@@ -55,11 +61,14 @@ COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
     kpis, rebuild_rollups, export_donor, import_template, import_command,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
-    maintenance.rotate_case_key,
+    maintenance.rotate_case_key, jobs_group, serve,
 )
 
 #: what `flask init-db` does after bringing the schema up to date
 AFTER_UPGRADE = (rebuild_stale,)
+
+#: the work that runs off the web workers, and who may follow it
+JOB_KINDS = {IMPORT: IMPORT_JOB, DONOR: DONOR_JOB, LIST: LIST_JOB}
 
 
 def screens() -> list:
@@ -87,6 +96,7 @@ def screens() -> list:
                   category=administration),
         TrashView(record_views, name=_l("Trash"), endpoint="trash", url="/trash",
                   category=administration),
+        JobView(name=_l("My imports and downloads"), endpoint="jobs", url="/jobs"),
     ]
 
 
@@ -106,6 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_i18n(app)
     register_template_globals(app)
+    init_jobs(app, JOB_KINDS)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     admin = make_admin(app, HomeView(name=_l("Home"), url="/"))

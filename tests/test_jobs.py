@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from coalition.extensions import db
-from coalition.jobs import progress, runner
+from coalition.jobs import Kind, progress, runner
 from coalition.jobs.models import DONE, FAILED, IMPORT, QUEUED, Job, JobFile
 from coalition.models import Meeting, User
 
@@ -279,7 +279,8 @@ def test_a_job_over_its_memory_limit_fails_and_says_why(isolated, world, login, 
         hoard = [bytearray(64 * 1024 * 1024) for _n in range(64)]  # 4 GB
         return {"size": len(hoard)}
 
-    monkeypatch.setitem(runner.WORK, "hungry", hungry)
+    monkeypatch.setitem(isolated.extensions["coalition.job_kinds"], "hungry",
+                        Kind(run=hungry, may_see=lambda _user, _job: True, title="hungry"))
     monkeypatch.setitem(isolated.config, "JOB_MEMORY_MB", 1024)
     job_id = _queued_job(isolated, world, "hungry")
     runner.run_job(isolated, job_id)
@@ -292,7 +293,8 @@ def test_a_job_over_its_time_limit_is_stopped(isolated, world, monkeypatch):
         time.sleep(60)
         return {}
 
-    monkeypatch.setitem(runner.WORK, "slow", slow)
+    monkeypatch.setitem(isolated.extensions["coalition.job_kinds"], "slow",
+                        Kind(run=slow, may_see=lambda _user, _job: True, title="slow"))
     monkeypatch.setitem(isolated.config, "JOB_TIME_LIMIT", 2)
     job_id = _queued_job(isolated, world, "slow")
     started = time.monotonic()

@@ -1,15 +1,19 @@
 """Background jobs: imports and large exports run off the web workers, with progress.
 
 A page asks for the work (`start_job`), which is kept as a `Job` row with its files and
-put on a Huey queue (a SQLite file by default, Redis with HUEY_REDIS_URL). The queue's
-worker (`flask jobs worker`, started with the web server by `flask serve`) runs it in a
-child process with memory and time limits; the job's page shows a progress bar and the
-result, and its file is fetched from a link that asks the access rules again. Jobs and
-their files expire (JOB_EXPIRY_HOURS).
+put on a Huey queue (a SQLite file by default, Redis with HUEY_REDIS_URL). What each kind
+of job does, and who may see it, is declared by its domain (`Kind`: coalition.imports.job,
+coalition.exports.jobs) and listed by the factory. The queue's worker (`flask jobs
+worker`, started with the web server by `flask serve`) runs it in a child process with
+memory and time limits; the job's page shows a progress bar and the result, and its file
+is fetched from a link that asks the access rules again. Jobs and their files expire
+(JOB_EXPIRY_HOURS).
 """
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
@@ -31,6 +35,23 @@ DEFAULTS = {
 
 class TooManyJobs(Exception):
     """The user already has as many unfinished jobs as allowed."""
+
+
+class Refused(Exception):
+    """The access rules no longer allow what was asked (asked again when the job runs)."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of job, as its domain declares it (the factory hands them to `init_jobs`)."""
+
+    #: (job, user, progress tracker) -> what the page shows when done; raises Refused
+    run: Callable
+    #: (user, job) -> whether this user may follow the job and fetch its file
+    may_see: Callable
+    title: str
+    #: (job) -> what the job is of, shown beside the title (a list's name)
+    subtitle: Callable | None = None
 
 
 def _setting(app: Flask, name: str, default):
@@ -57,15 +78,12 @@ def make_huey(app: Flask):
                       immediate=app.config["HUEY_IMMEDIATE"])
 
 
-def register(admin) -> None:
-    """The queue and its tasks, the job pages, and the `jobs` and `serve` commands."""
+def init_jobs(app: Flask, kinds: dict[str, Kind]) -> None:
+    """The queue, its tasks (run a job; clean up every ten minutes) and the kinds of job."""
     from huey import crontab
 
-    from coalition.jobs.commands import jobs_group, serve
     from coalition.jobs.runner import cleanup, run_job
-    from coalition.jobs.views import JobView
 
-    app = admin.app
     for name, default in DEFAULTS.items():
         app.config[name] = _setting(app, name, default)
     huey = make_huey(app)
@@ -80,9 +98,14 @@ def register(admin) -> None:
 
     app.extensions["huey"] = huey
     app.extensions["coalition.run_job"] = run_job_task
-    admin.add_view(JobView(name="Jobs", endpoint="jobs", url="/jobs"))
-    app.cli.add_command(jobs_group)
-    app.cli.add_command(serve)
+    app.extensions["coalition.job_kinds"] = kinds
+
+
+def kinds() -> dict[str, Kind]:
+    """The kinds of job of the running app."""
+    from flask import current_app
+
+    return current_app.extensions["coalition.job_kinds"]
 
 
 def start_job(kind: str, *, params: dict, office_id: int | None = None,
@@ -93,11 +116,10 @@ def start_job(kind: str, *, params: dict, office_id: int | None = None,
     """
     from flask import current_app
 
-    from coalition.database import db
+    from coalition.database import db, utcnow
     from coalition.i18n import language
     from coalition.jobs.models import QUEUED, RUNNING, Job
     from coalition.jobs.store import put_file
-    from coalition.database import utcnow
 
     now = utcnow()
     waiting = db.session.scalar(select(func.count(Job.id)).where(

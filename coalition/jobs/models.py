@@ -6,8 +6,7 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.database import db
-from coalition.database import utcnow
+from coalition.database import db, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 #: the kinds of work that run off the web workers

@@ -19,12 +19,10 @@ from flask_babel import force_locale
 from flask_login import login_user
 from sqlalchemy import delete, select, update
 
-from coalition.database import db
-from coalition.jobs import progress
+from coalition.database import db, utcnow
+from coalition.jobs import Refused, progress
 from coalition.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job, JobFile
 from coalition.jobs.progress import Tracker
-from coalition.jobs.work import WORK, Refused
-from coalition.database import utcnow
 
 TIMEOUT, MEMORY, REFUSED, ERROR = "timeout", "memory", "refused", "error"
 
@@ -74,7 +72,8 @@ def execute(app: Flask, job_id: str, publish: Callable[[dict], None]) -> str:
                 if user is None or not user.active or not login_user(user):
                     raise Refused
                 with force_locale(job.params.get("lang") or "ar"):
-                    result = WORK[job.kind](job, user, tracker)
+                    result = app.extensions["coalition.job_kinds"][job.kind].run(
+                        job, user, tracker)
                 tracker.flush()
                 job.status, job.result, job.finished_at = DONE, result, utcnow()
                 db.session.commit()

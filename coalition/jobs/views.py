@@ -12,12 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from coalition import access
-from coalition.database import db
-from coalition.jobs import progress
-from coalition.jobs.models import DONE, DONOR, FAILED, IMPORT, LIST, QUEUED, REPORT, RESULT, Job
+from coalition.database import db, utcnow
+from coalition.jobs import kinds, progress
+from coalition.jobs.models import DONE, DONOR, FAILED, IMPORT, QUEUED, REPORT, RESULT, Job
 from coalition.jobs.store import file_name, read_file
-from coalition.database import utcnow
 
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 #: seconds a job may wait before the page says no worker seems to be taking jobs
@@ -29,38 +27,13 @@ MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetm
 def may_see(user, job: Job) -> bool:
     """True if the user may follow this job and fetch what it made (asked at every request).
 
-    An import's report: whoever asked, and whoever may import into that office (an admin,
-    a coordinator of the office). An export: only whoever asked, while the rules still
-    let them have it.
+    The kind of job says who: for an import's report, whoever asked and whoever may import
+    into that office; for an export, only whoever asked, while the rules still allow it.
     """
     if not (user and user.is_authenticated and user.active):
         return False
-    if job.kind == IMPORT:
-        from coalition.imports.sheets import SHEETS
-
-        kind = next(sheet.kind for sheet in SHEETS if sheet.office_work)
-        if not any(access.can(user, access.WRITE, sheet.kind, any_office=True)
-                   for sheet in SHEETS):
-            return False
-        return (job.user_id == user.id or access.scope(user, access.WRITE, kind) == access.ALL
-                or (job.office_id is not None
-                    and access.can(user, access.WRITE, kind, job.office_id)))
-    if job.user_id != user.id:
-        return False
-    if job.kind == DONOR:
-        from coalition.exports.routes import may_download_donor_workbook
-        from coalition.kpis.filters import FilterError, Filters
-
-        try:
-            filters = Filters.parse(job.params.get("args", {}), default_office=user.office_id)
-        except FilterError:
-            return False
-        return may_download_donor_workbook(user, filters)
-    if job.kind == LIST:
-        from coalition.exports.routes import may_export_list
-
-        return may_export_list(user, job.params.get("view", "")) is not None
-    return False
+    kind = kinds().get(job.kind)
+    return kind is not None and kind.may_see(user, job)
 
 
 def counters_text(job: Job, counts: dict) -> str:
@@ -147,8 +120,8 @@ class JobView(BaseView):
         jobs = db.session.scalars(select(Job).where(Job.user_id == current_user.id,
                                                     Job.expires_at > utcnow())
                                   .order_by(Job.created_at.desc()).limit(50))
-        return self.render("jobs/index.html", jobs=[job for job in jobs
-                                                    if may_see(current_user, job)])
+        return self.render("jobs/index.html", kinds=kinds(),
+                           jobs=[job for job in jobs if may_see(current_user, job)])
 
     @expose("/<job_id>")
     def show(self, job_id: str):
@@ -157,13 +130,19 @@ class JobView(BaseView):
         page = self.render("jobs/show.html", job=job, state=self._state(job), report=report,
                            failure=failure_text(job) if job.status == FAILED else "",
                            file_name=file_name(job.id, RESULT) if job.status == DONE else None,
-                           view_name=self._view_name(job),
+                           title=kinds()[job.kind].title, subtitle=self._subtitle(job),
                            expires=format_datetime(job.expires_at, "medium"),
                            numbers={key: format_decimal(value) for key, value in job.result.items()
                                     if isinstance(value, int) and not isinstance(value, bool)})
         # a refused import is bad input: the page says why, with a 4xx
         refused = report is not None and report.problem_count > 0
         return (page, 422) if refused else page
+
+    @staticmethod
+    def _subtitle(job: Job) -> str:
+        """What the job is of, beside its title (a list's name)."""
+        subtitle = kinds()[job.kind].subtitle
+        return subtitle(job) if subtitle else ""
 
     @expose("/<job_id>/progress")
     def progress(self, job_id: str):
@@ -181,13 +160,3 @@ class JobView(BaseView):
         mimetype = MIMETYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
         return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
                          mimetype=mimetype, max_age=0)
-
-    @staticmethod
-    def _view_name(job: Job) -> str:
-        """The name of the list a list export is of."""
-        if job.kind != LIST:
-            return ""
-        from coalition.exports.lists import record_view
-
-        screen = record_view(job.params.get("view", ""))
-        return str(screen.name) if screen is not None else ""
