@@ -36,9 +36,9 @@ from coalition.i18n import register_i18n
 from coalition.imports.commands import import_command, import_template
 from coalition.imports.job import IMPORT_JOB
 from coalition.imports.views import ImportView
-from coalition.jobs import init_jobs
 from coalition.jobs.commands import jobs_group, serve
 from coalition.jobs.models import DONOR, IMPORT, LIST
+from coalition.jobs.queue import init_jobs
 from coalition.jobs.views import JobView
 from coalition.kpis.api import bp as kpi_api
 from coalition.kpis.commands import kpis, rebuild_rollups, rebuild_stale

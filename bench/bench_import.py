@@ -12,6 +12,7 @@ Target on this machine: under 10 s for the import of both sheets together.
 
 import argparse
 import io
+import os
 import random
 import sys
 import tempfile
@@ -107,7 +108,9 @@ def main() -> None:
                           "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                           "IMPORT_MAX_BYTES": 50 * 1024 * 1024,
-                          "MAX_CONTENT_LENGTH": 60 * 1024 * 1024})
+                          "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+                          # the job runs at once in the request, in this process, to time it
+                          "HUEY_IMMEDIATE": True, "JOBS_ISOLATE": False})
         with app.app_context():
             upgrade()
             office = Office(code="protection", name_ar="مكتب الحماية",
@@ -135,7 +138,7 @@ def main() -> None:
             began, cpu = time.perf_counter(), time.process_time()
             response = client.post("/import/", data={
                 "workbook": (io.BytesIO(data), "bench.xlsx"), **form},
-                content_type="multipart/form-data")
+                content_type="multipart/form-data", follow_redirects=True)
             elapsed = time.perf_counter() - began, time.process_time() - cpu
             page = response.get_data(as_text=True)
             if response.status_code != 200 or 'id="import-errors"' in page:
@@ -159,6 +162,26 @@ def main() -> None:
                                    ("import again (every row skipped)", again)):
             print(f"{label:48} {wall:6.2f} s  (CPU {cpu:5.2f} s)")
         print(f"target: the import under 10 s — {'met' if first[0] < 10 else 'NOT met'}")
+
+        # what the web worker spends: the upload is kept and queued, the worker runs it
+        queued = create_app({**app.config, "HUEY_IMMEDIATE": False,
+                             "HUEY_SQLITE_PATH": f"{tmp}/queue.sqlite"})
+        web = queued.test_client()
+        web.post("/login", data={"username": "coordinator", "password": PASSWORD})
+        began = time.perf_counter()
+        response = web.post("/import/", data={"workbook": (io.BytesIO(data), "bench.xlsx")},
+                            content_type="multipart/form-data")
+        wall = time.perf_counter() - began
+        assert response.status_code == 303, response.status_code
+        began = time.perf_counter()
+        assert web.get(response.headers["Location"] + "/progress").status_code == 200
+        poll = time.perf_counter() - began
+        print(f"{'web request that queues the import':48} {wall:6.2f} s")
+        print(f"{'one progress poll while it waits':48} {poll:6.3f} s")
+        began = time.perf_counter()
+        sum(i * i for i in range(10**7))
+        print(f"machine: sum(i*i for i in range(10**7)) in {time.perf_counter() - began:.2f} s, "
+              f"load average {os.getloadavg()[0]:.2f} (the machine is shared: not quiet)")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ from coalition.errors import MESSAGES
 from coalition.exports.donor import XLSX, file_name
 from coalition.exports.lists import ListExport, record_view
 from coalition.i18n import language
-from coalition.jobs import TooManyJobs, start_job
+from coalition.jobs import TooManyJobs
 from coalition.jobs.models import DONOR, LIST
+from coalition.jobs.queue import start_job
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.visibility import Audience
 

@@ -22,8 +22,9 @@ from coalition.imports.importer import own_office_only
 from coalition.imports.sheets import SHEETS
 from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template
 from coalition.imports.workbook import max_bytes, too_large_message
-from coalition.jobs import TooManyJobs, start_job
+from coalition.jobs import TooManyJobs
 from coalition.jobs.models import IMPORT, UPLOAD
+from coalition.jobs.queue import start_job
 from coalition.offices.models import Office, Project, Track
 
 
