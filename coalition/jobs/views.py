@@ -5,7 +5,7 @@ import json
 import re
 from types import SimpleNamespace
 
-from flask import abort, redirect, request, send_file, url_for
+from flask import abort, make_response, redirect, render_template, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
@@ -97,7 +97,10 @@ class JobView(BaseView):
         if job is None or not may_see(current_user, job):
             abort(404)
         if job.expired():
-            abort(410)
+            abort(make_response(render_template(
+                "error.html", code=410, title=_("Expired"),
+                message=_("This job and its file were deleted after their time. Ask again.")),
+                410))
         return job
 
     def _state(self, job: Job) -> dict:
