@@ -430,21 +430,15 @@ def test_a_real_worker_runs_an_import_while_the_page_polls_its_progress(worker_a
     assert other.request(f"/jobs/{job_id}/progress")[0] == 404
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason="Debian's Chromium is not installed (apt-get install -y chromium)")
-def test_in_a_browser_the_bar_moves_and_the_result_follows(worker_and_server, app, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_in_a_browser_the_bar_moves_and_the_result_follows(worker_and_server, app, chromium,
+                                                          tmp_path):
     base, _worker = worker_and_server
     workbook = tmp_path / "office.xlsx"
     workbook.write_bytes(meetings_workbook(8000))
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--no-sandbox", "--disable-gpu"])
-        page = chromium.new_page(locale="ar", accept_downloads=True)
+    context = chromium.new_context(locale="ar", accept_downloads=True)
+    try:
+        page = context.new_page()
         problems = []
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
@@ -480,14 +474,17 @@ def test_in_a_browser_the_bar_moves_and_the_result_follows(worker_and_server, ap
         assert zipfile_ok(download.value.path())
         assert not problems, problems
         # another office's coordinator, in another browser: nothing there
-        other = chromium.new_page(locale="ar")
+        other_context = chromium.new_context(locale="ar")
+        other = other_context.new_page()
         other.goto(f"{base}/login")
         other.fill("input[name=username]", "coord_b")
         other.fill("input[name=password]", PASSWORD)
         other.click("main form button[type=submit]")
         other.wait_for_url(f"{base}/")
         assert other.goto(job_url).status == 404
-        chromium.close()
+        other_context.close()
+    finally:
+        context.close()
 
 
 def zipfile_ok(path) -> bool:
