@@ -24,7 +24,7 @@ os.environ.setdefault("STATIC_BUILD_DIR", str(Path(__file__).resolve().parent.pa
 from flask import Flask, current_app  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import Integer, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from coalition.database import db  # noqa: E402
@@ -210,7 +210,8 @@ def _copy_tables(source: str, target: str, create: bool) -> None:
                 columns = ", ".join(_quoted(column.name) for column in table.columns)
                 conn.exec_driver_sql(f"INSERT INTO {target}.{name} ({columns}) "
                                      f"SELECT {columns} FROM {source}.{name}")
-                if db.engine.dialect.name == "postgresql" and "id" in table.columns:
+                if db.engine.dialect.name == "postgresql" and "id" in table.columns \
+                        and isinstance(table.columns["id"].type, Integer):  # not a job's id
                     conn.exec_driver_sql(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)")
