@@ -96,9 +96,12 @@ def from_dashboard(client, args: dict) -> tuple[dict, dict, dict, str]:
 
 def from_workbook(client, args: dict) -> dict | None:
     """The donor workbook's figures (key -> cell), or None when it is refused."""
-    response = client.get("/exports/donor.xlsx", query_string=args)
-    if response.status_code == 403:
+    started = client.post("/exports/donor.xlsx", query_string=args)  # a background job
+    if started.status_code == 403:
         return None
+    assert started.status_code == 303, started.get_data(as_text=True)[:500]
+    job = started.headers["Location"]
+    response = client.get(f"{job}/file")
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     sheet = load_workbook(io.BytesIO(response.data)).worksheets[1]
     figures = {}

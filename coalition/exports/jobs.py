@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 
-from coalition.exports.donor import DonorWorkbook, suppress_below
+from coalition.exports.donor import DonorWorkbook
 from coalition.exports.lists import ListExport, record_view
 from coalition.exports.routes import (
     donor_file_name,
@@ -20,6 +20,7 @@ from coalition.jobs.models import RESULT, Job
 from coalition.jobs.progress import Tracker
 from coalition.jobs.store import put_file
 from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.visibility import Audience, suppress_below
 
 
 def _donor_filters(user, job: Job) -> Filters | None:
@@ -47,7 +48,8 @@ def run_donor(job: Job, user, tracker: Tracker) -> dict:
     filters = _donor_filters(user, job)
     if filters is None or not may_download_donor_workbook(user, filters):
         raise Refused
-    workbook = DonorWorkbook(filters, generated_by=str(user), below=suppress_below())
+    workbook = DonorWorkbook(filters, generated_by=str(user), below=suppress_below(),
+                             audience=Audience.of(user))
     total = len(SHEETS) + 2  # the cover and the summary, then one per kind of record
     tracker.set(sheets=0, sheets_total=total)
     out = io.BytesIO()
