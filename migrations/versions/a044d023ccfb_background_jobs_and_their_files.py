@@ -1,7 +1,7 @@
 """background jobs and their files
 
 Revision ID: a044d023ccfb
-Revises: a1242cba6c04
+Revises: 108b3f84c8f5
 Create Date: 2026-12-01 22:24:47.668802
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a044d023ccfb'
-down_revision = 'a1242cba6c04'
+down_revision = '108b3f84c8f5'
 branch_labels = None
 depends_on = None
 
