@@ -701,7 +701,7 @@ def upload_closing(client, data: bytes, **form):
                              data={"workbook": (io.BytesIO(data), "office.xlsx"), **form})
     environ = builder.get_environ()
     try:
-        return client.open(environ)
+        return client.open(environ, follow_redirects=True)  # to the import job's page
     finally:
         environ["wsgi.input"].close()
         builder.close()
