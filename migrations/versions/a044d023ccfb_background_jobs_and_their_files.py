@@ -1,7 +1,7 @@
 """background jobs and their files
 
 Revision ID: a044d023ccfb
-Revises: 108b3f84c8f5
+Revises: a169971cf07b
 Create Date: 2026-12-01 22:24:47.668802
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a044d023ccfb'
-down_revision = '108b3f84c8f5'
+down_revision = 'a169971cf07b'
 branch_labels = None
 depends_on = None
 
