@@ -27,6 +27,7 @@ from coalition.contacts.admin import ContactView
 from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.errors import register_errorhandlers
+from coalition.evidence.routes import bp as evidence_pages
 from coalition.exports.commands import export_donor
 from coalition.exports.jobs import DONOR_JOB, LIST_JOB
 from coalition.exports.routes import bp as export_pages
@@ -55,7 +56,7 @@ from coalition.security import register_security
 from coalition.templating import register_template_globals
 from coalition.views import RecordView, make_admin
 
-BLUEPRINTS = (accounts_pages, kpi_api, export_pages)
+BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,

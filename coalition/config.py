@@ -47,7 +47,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_DURATION": 0,
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
+        # a request may carry an evidence file of EVIDENCE_MAX_BYTES and its form
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 21 * 1024 * 1024)),
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", 20_000_000)),
         "FLASK_ADMIN_FLUID_LAYOUT": True,
         "FLASK_ADMIN_SWATCH": "default",
         "WTF_CSRF_TIME_LIMIT": None,

@@ -53,6 +53,9 @@ class Record(db.Model):
     #: the relationship to the record this one is a part of (a case's personal details): a
     #: change here is a change of that record, moving its version and written in its history
     part_of: str = ""
+    #: the access key of the record's personal details, for records whose files and details
+    #: are personal data (cases); None for the others
+    personal_access: ClassVar[str | None] = None
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from coalition.activities.models import AwarenessActivity, Event, Training, Vide
 from coalition.audit.models import AuditEntry
 from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
+from coalition.evidence.models import Evidence
 from coalition.jobs.models import Job, JobFile
 from coalition.meetings.models import Meeting
 from coalition.offices.models import Office, Project, Track
@@ -13,6 +14,7 @@ from coalition.publications.models import AdvocacyIssue, Publication
 
 __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
-    "Event", "Job", "JobFile", "Meeting", "Office", "Partner", "Project", "Publication", "Track",
+    "Event", "Evidence", "Job", "JobFile", "Meeting", "Office", "Partner", "Project",
+    "Publication", "Track",
     "Training", "User", "Video",
 ]

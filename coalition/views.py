@@ -4,7 +4,7 @@
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -29,6 +29,7 @@ from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
 from coalition.database import Record, db, utcnow
+from coalition.evidence.files import files_of, may_attach, may_read
 from coalition.fields import (
     CHOICE,
     MANY,
@@ -436,11 +437,15 @@ class RecordView(ModelView):
                          for field, (_old, new) in changed.items()) or "—"
 
     def render(self, template, **kwargs):
-        """Details pages show the record's history from the audit trail."""
+        """Details pages show the record's files and its history from the audit trail."""
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(history=history_of(model), audit_actions=ACTIONS,
                           audit_changes=changes_html)
+            if may_read(current_user, model):
+                kwargs.update(evidence=files_of(model),
+                              may_attach=may_attach(current_user, model),
+                              evidence_limit=current_app.config["EVIDENCE_MAX_BYTES"])
         return super().render(template, **kwargs)
 
     def after_model_change(self, form, model, is_created) -> None:

@@ -59,6 +59,7 @@ class Case(OfficeWork):
     """A case: what was asked, what was done and where it stands; no personal details."""
 
     __tablename__ = "cases"
+    personal_access = "case_personal"
 
     reference: Mapped[str] = mapped_column(String(20), unique=True, default=new_reference)
     opened_on: Mapped[dt.date] = mapped_column(index=True)

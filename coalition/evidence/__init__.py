@@ -1,0 +1,1 @@
+"""Evidence files: attendance sheets, photos and reports attached to any record."""
