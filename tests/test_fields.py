@@ -33,6 +33,7 @@ CASES = {
         ("end_date", "2024-02-01", "The end date cannot be before the start."),
         ("hours", "-1", "Must be zero or more."),
         ("participants", "-3", "Must be zero or more."),
+        ("women", "30", "A part cannot be more than the total (25)."),
         ("title", "", str(REQUIRED)),
     ]),
     "videos": ("videos", {"title": "فيديو", "video_kind": "reel", "published_on": "2024-02-01",
@@ -46,7 +47,8 @@ CASES = {
         ("date", "", str(REQUIRED)),
     ]),
     "events": ("events", {"title": "ندوة", "event_kind": "webinar", "date": "2024-05-01",
-                          "attendees": "80"}, [
+                          "attendees": "80", "women": "50"}, [
+        ("men", "20", "Women and men make 70, but the total is 80."),
         ("title", "ن" * 301, "Too long: at most 300 characters."),
     ]),
     "publications": ("publications", {"title": "ورقة", "publication_kind": "guide",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,39 @@ from coalition.fields import LINK, Field, Fields, dates_in_order, office_work
 PARTNER_LOOKUP = ("name_ar", "name_latin")
 
 
-class Training(OfficeWork):
+def disaggregated() -> tuple[Field, ...]:
+    """How many of the participants were women, men and under 18 (each optional)."""
+    return (
+        Field("women", _l("Of whom women"), minimum=0, donor=True),
+        Field("men", _l("Of whom men"), minimum=0, donor=True),
+        Field("under_18", _l("Of whom under 18"), minimum=0, donor=True,
+              help=_l("Leave empty what was not counted.")),
+    )
+
+
+def parts_add_up(values, total: str) -> list[tuple[str, str]]:
+    """Women and men, where both are given, make the total; no part exceeds it."""
+    whole = values.get(total) or 0
+    women, men, young = (values.get(name) for name in ("women", "men", "under_18"))
+    if women is not None and men is not None and women + men != whole:
+        return [("men", _("Women and men make %(sum)s, but the total is %(total)s.",
+                          sum=women + men, total=whole))]
+    for name, part in (("women", women), ("men", men), ("under_18", young)):
+        if part is not None and part > whole:
+            return [(name, _("A part cannot be more than the total (%(total)s).",
+                             total=whole))]
+    return []
+
+
+class Disaggregated:
+    """Mixin: the optional counts of women, men and under-18s among the participants."""
+
+    women: Mapped[int | None]
+    men: Mapped[int | None]
+    under_18: Mapped[int | None]
+
+
+class Training(Disaggregated, OfficeWork):
     """A workshop, training or course, with its hours, participants and trainers."""
 
     __tablename__ = "trainings"
@@ -41,11 +74,13 @@ class Training(OfficeWork):
         *office_work(),
         Field("hours", _l("Hours"), minimum=0, listed=True, donor=True),
         Field("participants", _l("Participants"), minimum=0, listed=True, donor=True),
+        *disaggregated(),
         Field("trainers", _l("Trainers"), minimum=0, listed=True, donor=True),
         Field("place", _l("Place"), searched=True, donor=True),
         Field("online", _l("Online"), listed=True, filtered=True, donor=True),
         Field("notes", _l("Notes")),
-        rules=lambda values: dates_in_order(values, "start_date", "end_date"),
+        rules=lambda values: [*dates_in_order(values, "start_date", "end_date"),
+                              *parts_add_up(values, "participants")],
         title=_l("Workshops and trainings"),
     )
 
@@ -99,7 +134,7 @@ activity_partners = _partners_table("awareness_activities", "activity_id")
 event_partners = _partners_table("events", "event_id")
 
 
-class AwarenessActivity(OfficeWork):
+class AwarenessActivity(Disaggregated, OfficeWork):
     """An awareness session or campaign activity for the community."""
 
     __tablename__ = "awareness_activities"
@@ -120,16 +155,18 @@ class AwarenessActivity(OfficeWork):
         Field("place", _l("Place"), listed=True, searched=True, donor=True),
         Field("online", _l("Online"), listed=True, filtered=True, donor=True),
         Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
+        *disaggregated(),
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
         title=_l("Awareness activities"),
+        rules=lambda values: parts_add_up(values, "attendees"),
     )
 
     def __str__(self) -> str:
         return self.title
 
 
-class Event(OfficeWork):
+class Event(Disaggregated, OfficeWork):
     """A webinar, conference, press conference, side event, delegation visit, screening …"""
 
     __tablename__ = "events"
@@ -153,9 +190,11 @@ class Event(OfficeWork):
         Field("place", _l("Place"), listed=True, searched=True, donor=True),
         Field("online", _l("Online"), listed=True, filtered=True, donor=True),
         Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
+        *disaggregated(),
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
         title=_l("Events"),
+        rules=lambda values: parts_add_up(values, "attendees"),
     )
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.database import Record
 from coalition.fields import Field, Fields
@@ -24,7 +24,7 @@ class Evidence(Record):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     #: the file itself, Fernet-encrypted when the record is personal data
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     encrypted: Mapped[bool] = mapped_column(default=False)
 
     fields = Fields(
