@@ -52,6 +52,8 @@ from coalition.partners.admin import PartnerView
 from coalition.partners.models import Partner
 from coalition.publications.admin import AdvocacyIssueView, PublicationView
 from coalition.publications.models import AdvocacyIssue, Publication
+from coalition.reporting.admin import ReportingView
+from coalition.reporting.commands import reporting
 from coalition.security import register_security
 from coalition.templating import register_template_globals
 from coalition.views import RecordView, make_admin
@@ -60,7 +62,7 @@ BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
-    kpis, rebuild_rollups, export_donor, import_template, import_command,
+    kpis, rebuild_rollups, export_donor, import_template, import_command, reporting,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
     maintenance.rotate_case_key, jobs_group, serve,
 )
@@ -89,6 +91,7 @@ def screens() -> list:
         PublicationView(Publication, endpoint="publications", category=advocacy),
         AdvocacyIssueView(AdvocacyIssue, endpoint="advocacy_issues", category=advocacy),
         ImportView(name=_l("Import from Excel"), endpoint="imports", url="/import"),
+        ReportingView(name=_l("Monthly reporting"), endpoint="reporting", url="/reporting"),
         OfficeView(Office, endpoint="offices", category=administration),
         TrackView(Track, endpoint="tracks", category=administration),
         ProjectView(Project, endpoint="projects", category=administration),

@@ -43,8 +43,8 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
 
 #: what each role may open beyond record screens
 FEATURES: dict[str, set[str]] = {
-    "admin": {"dashboard", "export", "drilldown"},
-    "leadership": {"dashboard", "export", "drilldown"},
+    "admin": {"dashboard", "export", "drilldown", "approve", "reopen"},
+    "leadership": {"dashboard", "export", "drilldown", "approve"},
     "coordinator": {"dashboard", "export", "drilldown"},
     "donor": {"dashboard", "export"},
 }

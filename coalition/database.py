@@ -38,6 +38,11 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+class Refused(ValueError):
+    """A write the rules refuse (a locked month …); the message says why, in the user's
+    language, and every screen, import and command shows it instead of failing."""
+
+
 def utcnow() -> datetime:
     """Naive UTC now, the form every timestamp is stored in."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -78,12 +78,16 @@ class Fields:
     #: the record type's name, plural: its screen, sheet and export say it
     title: Any = None
     rules: Rules | None = None
+    #: the date field that places a record in a reporting month (None: no month)
+    dated_by: str | None = None
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
-    def __init__(self, *items: Field, title: Any = None, rules: Rules | None = None) -> None:
+    def __init__(self, *items: Field, title: Any = None, rules: Rules | None = None,
+                 dated_by: str | None = None) -> None:
         object.__setattr__(self, "items", items)
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "rules", rules)
+        object.__setattr__(self, "dated_by", dated_by)
         object.__setattr__(self, "by_name", {f.name: f for f in items})
 
     def __iter__(self) -> Iterator[Field]:

@@ -11,10 +11,10 @@ from coalition.meetings.models import Meeting
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 from coalition.publications.models import AdvocacyIssue, Publication
+from coalition.reporting.models import ReportingMonth
 
 __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
     "Event", "Evidence", "Job", "JobFile", "Meeting", "Office", "Partner", "Project",
-    "Publication", "Track",
-    "Training", "User", "Video",
+    "Publication", "ReportingMonth", "Track", "Training", "User", "Video",
 ]

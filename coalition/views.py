@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, StopValidation, ValidationError
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
-from coalition.database import Record, db, utcnow
+from coalition.database import Record, Refused, db, utcnow
 from coalition.evidence.files import files_of, may_attach, may_read
 from coalition.fields import (
     CHOICE,
@@ -456,10 +456,18 @@ class RecordView(ModelView):
     def delete_model(self, model) -> bool:
         """Move the record to the trash instead of deleting it."""
         model.deleted_at = utcnow()
-        db.session.commit()
+        try:
+            db.session.commit()
+        except Refused as refused:
+            db.session.rollback()
+            flash(str(refused), "error")
+            return False
         return True
 
     def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, Refused):  # e.g. a locked month: say why, keep the form
+            flash(str(exc), "error")
+            return True
         if isinstance(exc, IntegrityError):
             flash(_("This record conflicts with one that already exists."), "error")
             return True

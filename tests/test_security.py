@@ -55,6 +55,8 @@ OTHERS = {
     "jobs.show": ("GET", "/jobs/" + "0" * 32, SIGNED_IN, 404),
     "jobs.progress": ("GET", "/jobs/" + "0" * 32 + "/progress", SIGNED_IN, 404),
     "jobs.file": ("GET", "/jobs/" + "0" * 32 + "/file", SIGNED_IN, 404),
+    "reporting.index": ("GET", "/reporting/", STAFF, 200),
+    "reporting.step": ("POST", "/reporting/move", STAFF, 303),
     # a file of a record that does not exist: nobody gets past the look-up
     "evidence.upload": ("POST", "/evidence/meetings/999999", SIGNED_IN, 404),
     "evidence.download": ("GET", "/evidence/999999", SIGNED_IN, 404),

@@ -82,6 +82,7 @@ class Training(Disaggregated, OfficeWork):
         rules=lambda values: [*dates_in_order(values, "start_date", "end_date"),
                               *parts_add_up(values, "participants")],
         title=_l("Workshops and trainings"),
+        dated_by="start_date",
     )
 
     def __str__(self) -> str:
@@ -114,6 +115,7 @@ class Video(OfficeWork):
         *office_work(),
         Field("views", _l("Views"), minimum=0, listed=True, donor=True),
         title=_l("Awareness videos"),
+        dated_by="published_on",
     )
 
     def __str__(self) -> str:
@@ -159,6 +161,7 @@ class AwarenessActivity(Disaggregated, OfficeWork):
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
         title=_l("Awareness activities"),
+        dated_by="date",
         rules=lambda values: parts_add_up(values, "attendees"),
     )
 
@@ -194,6 +197,7 @@ class Event(Disaggregated, OfficeWork):
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
         title=_l("Events"),
+        dated_by="date",
         rules=lambda values: parts_add_up(values, "attendees"),
     )
 

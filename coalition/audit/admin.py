@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coalition import access
 from coalition.audit.history import ACTIONS, changes_html
-from coalition.database import db
+from coalition.database import Refused, db
 from coalition.security import on_site
 
 
@@ -111,6 +111,11 @@ class TrashView(BaseView):
         if record is None or record.deleted_at is None:
             abort(404)
         record.deleted_at = None
-        db.session.commit()
+        try:
+            db.session.commit()
+        except Refused as refused:  # e.g. dated in a locked month
+            db.session.rollback()
+            flash(str(refused), "error")
+            return redirect(url_for(".index"))
         flash(_("Restored: %(record)s", record=record), "success")
         return redirect(on_site(request.form.get("next"), url_for(".index")))

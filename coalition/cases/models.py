@@ -98,6 +98,7 @@ class Case(OfficeWork):
         Field("consent_scope", _l("What was consented to")),
         rules=_check_case,
         title=_l("Legal-protection cases"),
+        dated_by="opened_on",
     )
 
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ from coalition.imports.writer import Pending, write
 from coalition.normalize import contact_key, fold
 from coalition.offices.models import Office
 from coalition.partners.models import Partner
+from coalition.reporting.models import first_day, locked_message
 
 CREATED, UPDATED, SKIPPED = "created", "updated", "skipped"
 #: the directory's identity: never overwritten by an update
@@ -365,6 +366,12 @@ class _RowReader:
         for key, message in sheet.check(values, given):
             if key not in bad:
                 refuse(sheet.by_key[key], message)
+        dated_by = sheet.model.fields.dated_by
+        if dated_by in values and values.get("office_id") and not bad:
+            month = first_day(values[dated_by])
+            if (values["office_id"], month) in self.lookups.locked:
+                refuse(sheet.by_key[dated_by], locked_message(
+                    db.session.get(Office, values["office_id"]), month))
         return None if bad else values
 
 

@@ -33,6 +33,7 @@ from coalition.imports.writer import Pending
 from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
+from coalition.reporting.models import locked_months
 
 #: words read as yes or no besides the labels of YES_NO in every language
 _FLAG_WORDS = {"yes": True, "y": True, "true": True, "1": True, "نعم": True, "evet": True,
@@ -104,6 +105,8 @@ class Lookups:
         #: (sheet, row) being read, for the report of the partners created on its behalf
         self.row: tuple[str, int] = ("", 0)
         self._choices: dict[int, dict[str, str]] = {}
+        #: (office id, month) approved and locked: no row may be dated in one
+        self.locked = locked_months(db.session)
         flags = {**_FLAG_WORDS}
         for word, code in labels_in_every_language(YES_NO).items():
             flags.setdefault(word, code == "yes")

@@ -73,6 +73,7 @@ class Meeting(OfficeWork):
         Field("follow_up", _l("Follow-up")),
         rules=_check_meeting,
         title=_l("Meetings"),
+        dated_by="date",
     )
 
     def __str__(self) -> str:

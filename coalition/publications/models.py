@@ -33,6 +33,7 @@ class Publication(OfficeWork):
         Field("link", _l("Link"), text=LINK, donor=True),
         Field("summary", _l("Summary"), searched=True),
         title=_l("Publications"),
+        dated_by="date",
     )
 
     def __str__(self) -> str:
@@ -56,6 +57,7 @@ class AdvocacyIssue(OfficeWork):
         Field("status", _l("Status"), choices=ADVOCACY_STATUSES, listed=True, filtered=True),
         Field("description", _l("Description"), searched=True),
         title=_l("Advocacy issues"),
+        dated_by="raised_on",
     )
 
     def __str__(self) -> str:

@@ -1,0 +1,90 @@
+"""The reporting overview: offices × months, their state, and the next step for each."""
+
+import datetime as dt
+
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from coalition import access
+from coalition.database import Refused, db
+from coalition.offices.models import Office
+from coalition.reporting.models import APPROVED, OPEN, RETURNED, STATES, ReportingMonth
+from coalition.reporting.workflow import ACTION_NAMES, MOVES, may, move
+
+#: the button of each step
+BUTTONS = {"submit": _l("Submit"), "approve": _l("Approve"), "return": _l("Return"),
+           "reopen": _l("Reopen")}
+#: how many months the overview shows, ending with the current one
+MONTHS = 12
+
+
+def recent_months(today: dt.date, count: int = MONTHS) -> list[dt.date]:
+    """The first days of the last `count` months, oldest first."""
+    months, month = [], today.replace(day=1)
+    for _n in range(count):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+class ReportingView(BaseView):
+    """Offices × months: who submitted, what is approved and locked, what is overdue."""
+
+    def is_accessible(self) -> bool:
+        return access.can(current_user, access.READ, ReportingMonth.__tablename__,
+                          any_office=True)
+
+    def inaccessible_callback(self, name, **kwargs):
+        access.require(False)
+
+    @expose("/")
+    def index(self):
+        today = dt.date.today()
+        year = request.args.get("year", "")
+        months = ([dt.date(int(year), month, 1) for month in range(1, 13)]
+                  if year.isdigit() and 2000 <= int(year) <= 2100 else recent_months(today))
+        offices = db.session.scalars(select(Office).where(Office.deleted_at.is_(None))
+                                     .order_by(Office.name_ar)).all()
+        states = {(row.office_id, row.month): row for row in db.session.scalars(
+            select(ReportingMonth).where(ReportingMonth.month.between(months[0], months[-1])))}
+        rows = []
+        for office in offices:
+            cells = []
+            for month in months:
+                record = states.get((office.id, month))
+                state = record.state if record else OPEN
+                actions = [(action, BUTTONS[action]) for action, (starts, _to) in
+                           MOVES.items() if state in starts and may(current_user, action,
+                                                                     office.id)]
+                overdue = month < today.replace(day=1) and state in (OPEN, RETURNED)
+                cells.append({"month": month, "state": state, "label": STATES.label(state),
+                              "comment": record.comment if record else "",
+                              "actions": actions, "overdue": overdue,
+                              "locked": state == APPROVED})
+            rows.append((office, cells))
+        return self.render("admin/reporting.html", months=months, rows=rows,
+                           year=months[0].year)
+
+    @expose("/move", methods=("POST",))
+    def step(self):
+        try:
+            office_id = int(request.form.get("office_id", ""))
+            month = dt.date.fromisoformat(request.form.get("month", ""))
+            action = request.form.get("action", "")
+            if action not in MOVES or db.session.get(Office, office_id) is None:
+                raise ValueError(action)
+        except ValueError:
+            flash(_("This request could not be understood."), "error")
+            return redirect(url_for(".index")), 303
+        back = url_for(".index", year=month.year)
+        try:
+            move(current_user, action, office_id, month, request.form.get("comment", ""))
+            flash(_("%(month)s: %(action)s.", month=f"{month:%Y-%m}",
+                    action=ACTION_NAMES[action]), "success")
+        except Refused as refused:
+            flash(str(refused), "error")
+        return redirect(back), 303
