@@ -8,9 +8,11 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
+from coalition.crypto import cipher
 from coalition.database import db
+from coalition.evidence.models import Evidence
 
 
 def _sqlite_path() -> str | None:
@@ -77,6 +79,10 @@ def purge_personal_data(older_than_months: int, dry_run: bool) -> None:
     if not dry_run:
         for row in rows:
             row.full_name = row.phone = row.id_number = row.notes = ""
+        # a closed case's files are personal data too: erased with its details
+        closed = select(Case.id).where(Case.status == "closed", Case.closed_on < cutoff)
+        db.session.execute(delete(Evidence).where(Evidence.record_type == Case.__tablename__,
+                                                  Evidence.record_id.in_(closed)))
         db.session.commit()
     message = (_("Would erase the personal details of %(n)d cases closed before %(date)s.")
                if dry_run else
@@ -99,6 +105,11 @@ def rotate_case_key() -> None:
                  "id_number = :id_number, notes = :notes WHERE id = :id"),
             {"id": row.id, **{name: rotate(getattr(row, name))
                               for name in ("full_name", "phone", "id_number", "notes")}})
+    files = db.session.execute(
+        text("SELECT id, content FROM evidence WHERE encrypted = :yes"), {"yes": True}).all()
+    for row in files:
+        db.session.execute(text("UPDATE evidence SET content = :content WHERE id = :id"),
+                           {"id": row.id, "content": cipher().rotate(bytes(row.content))})
     db.session.commit()
     click.echo(_("Re-encrypted the personal details of %(n)d cases with the newest key.",
                  n=len(rows)))

@@ -156,3 +156,26 @@ def test_backup_and_restore_keep_the_files(app, login, records, tmp_path):
     assert runner.invoke(args=["restore", str(backup), "--yes"]).exit_code == 0
     (file_id,) = _ids(app)
     assert login("coordinator_a").get(f"/evidence/{file_id}").data == PDF
+
+
+def test_key_rotation_and_the_retention_purge_reach_case_files(app, login, records, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    client = login("coordinator_a")
+    _attach(client, "cases", records["case"], "a.pdf", PDF)
+    (file_id,) = _ids(app)
+    keys = [Fernet.generate_key().decode(), *app.config["CASE_DATA_KEYS"]]
+    monkeypatch.setitem(app.config, "CASE_DATA_KEYS", keys)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["rotate-case-key"]).exit_code == 0
+    monkeypatch.setitem(app.config, "CASE_DATA_KEYS", keys[:1])  # the old key retired
+    assert client.get(f"/evidence/{file_id}").data == PDF
+    with app.app_context():
+        case = db.session.get(Case, records["case"])
+        case.status, case.closed_on = "closed", date(2020, 1, 31)
+        db.session.commit()
+    assert runner.invoke(args=["purge-personal-data", "--older-than-months", "12"]).exit_code \
+        == 0
+    assert _ids(app) == []
+    with app.app_context():
+        assert db.session.get(Case, records["case"]) is not None  # the case stays
