@@ -5,6 +5,7 @@ import io
 from datetime import date
 
 import openpyxl
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from coalition.audit.models import AuditEntry
@@ -120,7 +121,7 @@ def _import_meeting(app, day: str) -> list[str]:
     ws.append([day, "protection", "yes", f"لقاء {day}"])
     out = io.BytesIO()
     book.save(out)
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         report = import_workbook(out.getvalue(), actor=Actor(None), dry_run=True)
         return [problem.message for problem in report.problems]
 
