@@ -11,6 +11,7 @@ same verdict and the same message on every path: `problems()` is the one check.
 """
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -163,6 +164,8 @@ def value_problem(f: Field, value: Any, length: int | None = None) -> str | None
         if f.choices is not None and value not in f.choices:
             return _("Not one of the choices.")
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        if isinstance(value, float | Decimal) and not math.isfinite(value):
+            return _("Not a number.")  # NaN and infinity compare with nothing
         if f.minimum is not None and value < f.minimum:
             return (_("Must be zero or more.") if f.minimum == 0 else
                     _("Must be at least %(n)s.", n=format_decimal(f.minimum)))

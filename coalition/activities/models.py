@@ -1,6 +1,8 @@
 """The office's public work: trainings, videos, awareness activities and events."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +27,7 @@ def disaggregated() -> tuple[Field, ...]:
     )
 
 
-def parts_add_up(values, total: str) -> list[tuple[str, str]]:
+def parts_add_up(values: Mapping[str, Any], total: str) -> list[tuple[str, str]]:
     """Women and men, where both are given, make the total; no part exceeds it."""
     whole = values.get(total) or 0
     women, men, young = (values.get(name) for name in ("women", "men", "under_18"))

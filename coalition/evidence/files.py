@@ -1,6 +1,7 @@
 """Keeping and reading evidence files under the access rules of the record they belong to."""
 
 import hashlib
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,7 +23,7 @@ def personal(record: Record) -> bool:
     return type(record).personal_access is not None
 
 
-def _may(user, action: str, record: Record) -> bool:
+def _may(user: Any, action: str, record: Record) -> bool:
     """The access rules of the record, and of its personal details for personal files."""
     if record.deleted_at is not None:  # a record in the trash takes its files with it
         return False
@@ -30,12 +31,12 @@ def _may(user, action: str, record: Record) -> bool:
     return all(access.can(user, action, key, record.office_scope) for key in keys if key)
 
 
-def may_read(user, record: Record) -> bool:
+def may_read(user: Any, record: Record) -> bool:
     """True if the user may open the record's files."""
     return _may(user, access.READ, record)
 
 
-def may_attach(user, record: Record) -> bool:
+def may_attach(user: Any, record: Record) -> bool:
     """True if the user may add files to the record or move them to the trash."""
     return _may(user, access.WRITE, record)
 

@@ -2,7 +2,8 @@
 
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -44,7 +45,7 @@ def _details(record: Record) -> str:
 
 @bp.post("/<table>/<int:record_id>")
 @login_required
-def upload(table: str, record_id: int):
+def upload(table: str, record_id: int) -> ResponseReturnValue:
     """Attach the posted file to the record (its writers only)."""
     record = _record(table, record_id)
     access.require(may_attach(current_user, record))
@@ -74,7 +75,7 @@ def _evidence(evidence_id: int, *, write: bool = False) -> tuple[Evidence, Recor
 
 @bp.get("/<int:evidence_id>")
 @login_required
-def download(evidence_id: int):
+def download(evidence_id: int) -> Response:
     """The file, as a download: never shown in the page, never cached."""
     evidence, _owner = _evidence(evidence_id)
     response = current_app.response_class(content_of(evidence),
@@ -87,7 +88,7 @@ def download(evidence_id: int):
 
 @bp.post("/<int:evidence_id>/delete")
 @login_required
-def delete(evidence_id: int):
+def delete(evidence_id: int) -> ResponseReturnValue:
     """Move a file to the trash (its record's writers)."""
     evidence, record = _evidence(evidence_id, write=True)
     evidence.deleted_at = utcnow()

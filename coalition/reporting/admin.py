@@ -1,8 +1,10 @@
 """The reporting overview: offices × months, their state, and the next step for each."""
 
 import datetime as dt
+from typing import Any
 
 from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,11 +40,11 @@ class ReportingView(BaseView):
         return access.can(current_user, access.READ, ReportingMonth.__tablename__,
                           any_office=True)
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> None:
         access.require(False)
 
     @expose("/")
-    def index(self):
+    def index(self) -> str:
         today = dt.date.today()
         year = request.args.get("year", "")
         months = ([dt.date(int(year), month, 1) for month in range(1, 13)]
@@ -70,7 +72,7 @@ class ReportingView(BaseView):
                            year=months[0].year)
 
     @expose("/move", methods=("POST",))
-    def step(self):
+    def step(self) -> ResponseReturnValue:
         try:
             office_id = int(request.form.get("office_id", ""))
             month = dt.date.fromisoformat(request.form.get("month", ""))

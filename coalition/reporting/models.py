@@ -85,7 +85,7 @@ def _places(obj: OfficeWork) -> set[tuple[int, dt.date]]:
 
 
 @event.listens_for(Session, "before_flush")
-def refuse_locked_months(session: Session, _context, _instances) -> None:
+def refuse_locked_months(session: Session, _context: object, _instances: object) -> None:
     """Refuse any write to a record dated in an approved month of its office."""
     touched = [obj for obj in chain(session.new, session.dirty, session.deleted)
                if isinstance(obj, OfficeWork) and type(obj).fields.dated_by

@@ -1,6 +1,7 @@
 """Submitting, approving, returning and reopening a month; who may do which."""
 
 import datetime as dt
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +31,7 @@ MOVES = {
 }
 
 
-def may(user, action: str, office_id: int) -> bool:
+def may(user: Any, action: str, office_id: int) -> bool:
     """True if the user may take this step for the office (None: the command line)."""
     if user is None:
         return True
@@ -50,7 +51,7 @@ def month_of(office_id: int, month: dt.date) -> ReportingMonth:
     return found
 
 
-def move(user, action: str, office_id: int, month: dt.date, comment: str = "") -> None:
+def move(user: Any, action: str, office_id: int, month: dt.date, comment: str = "") -> None:
     """Take one step of the month's reporting, or refuse it with the reason."""
     starts, leads_to = MOVES[action]
     if not may(user, action, office_id):
