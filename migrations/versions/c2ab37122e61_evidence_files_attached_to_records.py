@@ -1,7 +1,7 @@
 """evidence files attached to records
 
 Revision ID: c2ab37122e61
-Revises: 7c68ff280e06
+Revises: a169971cf07b
 Create Date: 2026-12-01 23:10:58.863654
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c2ab37122e61'
-down_revision = '7c68ff280e06'
+down_revision = 'a169971cf07b'
 branch_labels = None
 depends_on = None
 
