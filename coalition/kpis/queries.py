@@ -272,7 +272,8 @@ def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filter
 def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
               direct: bool = False) -> dict[tuple, dict[str, Number]]:
     """The KPIs grouped by `by` (office, track, project, month or a column of the records),
-    one grouped SELECT per table; groups where every figure is nought are left out."""
+    one grouped SELECT per table; noughts, and so groups where every figure is nought,
+    are left out."""
     result: dict[tuple, dict[str, Number]] = defaultdict(dict)
     ready = {} if direct else rollups.usable()[1]
     for kpis in _by_table(keys).values():
@@ -284,4 +285,6 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
             group = tuple(row[:len(by)])
             for kpi, value in zip(kpis, row[len(by):], strict=True):
                 result[group][kpi.key] = number(value)
-    return {group: row for group, row in result.items() if any(row.values())}
+    # a nought is no figure: a rollup keeps cells that fell to nought, the records have none
+    return {group: {key: value for key, value in row.items() if value}
+            for group, row in result.items() if any(row.values())}
