@@ -1,7 +1,7 @@
 """evidence files attached to records
 
 Revision ID: c2ab37122e61
-Revises: a169971cf07b
+Revises: a044d023ccfb
 Create Date: 2026-12-01 23:10:58.863654
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c2ab37122e61'
-down_revision = 'a169971cf07b'
+down_revision = 'a044d023ccfb'
 branch_labels = None
 depends_on = None
 
