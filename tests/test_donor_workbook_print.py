@@ -61,8 +61,13 @@ def busy_year(app, world):
 
 
 def download(client, **args):
-    """The donor workbook's response for these filters."""
-    response = client.get("/exports/donor.xlsx", query_string=args)
+    """The donor workbook's response for these filters: asked for, run as a job, fetched."""
+    started = client.post("/exports/donor.xlsx", query_string=args)
+    assert started.status_code == 303, started.get_data(as_text=True)[:500]
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="job-file" href="([^"]+)"', page)
+    assert link, page[:2000]
+    response = client.get(link.group(1))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response
 
