@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app  # noqa: E402
 from coalition.choices import CONTACT_CATEGORIES, COUNTERPART_CATEGORIES  # noqa: E402
 from coalition.database import db  # noqa: E402
-from coalition.imports.sheets import BY_NAME  # noqa: E402
+from coalition.imports.layout import IMPORT_SHEETS_BY_NAME  # noqa: E402
 from coalition.models import Contact, Meeting, Office, Partner, Track, User  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -85,7 +85,7 @@ def build_workbook(contacts: int, meetings: int) -> bytes:
     book.remove(book.active)
     for name, rows in (("contacts", contacts_rows(contacts, rng)),
                        ("meetings", meetings_rows(meetings, rng))):
-        sheet = BY_NAME[name]
+        sheet = IMPORT_SHEETS_BY_NAME[name]
         ws = book.create_sheet(name)
         keys = [f.key for f in sheet.fields][:len(rows[0])]
         ws.append(keys)

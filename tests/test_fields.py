@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from coalition.database import db
 from coalition.fields import REQUIRED, Field, Fields, problems, shown
 from coalition.imports.importer import Actor, import_workbook
-from coalition.imports.sheets import BY_NAME
+from coalition.imports.layout import IMPORT_SHEETS_BY_NAME
 from coalition.models import Meeting
 
 LONG = "ط" * 501
@@ -89,7 +89,7 @@ def _import_problems(app, sheet: str, values: dict, office_code: str) -> list[tu
     ws = book.active
     ws.title = sheet
     row = {**values}
-    if BY_NAME[sheet].office_work:
+    if IMPORT_SHEETS_BY_NAME[sheet].office_work:
         row["office"] = office_code
     ws.append(list(row))
     ws.append([value or None for value in row.values()])
@@ -105,7 +105,7 @@ def test_form_and_import_give_the_same_verdicts_and_messages(app, world, login, 
     endpoint, good, bad_values = CASES[sheet]
     client = login("admin")
     client.post("/language/en", data={"next": "/"})
-    office = {"office": str(world["office_a"])} if BY_NAME[sheet].office_work else {}
+    office = {"office": str(world["office_a"])} if IMPORT_SHEETS_BY_NAME[sheet].office_work else {}
 
     status, _page = _form_messages(client, endpoint, {**good, **office})
     assert status == 302, "the form refused good values"

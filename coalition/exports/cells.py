@@ -100,7 +100,7 @@ def width_of(values: Iterable[Any]) -> float:
     return float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-class Sheet:
+class SheetWriter:
     """One worksheet, written row by row (streamed to disk in write-only mode)."""
 
     def __init__(self, workbook: Workbook, title: str, *, rtl: bool) -> None:

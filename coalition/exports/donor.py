@@ -22,12 +22,12 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
 from coalition.database import utcnow
-from coalition.exports.cells import BOLD, RIGHT, TITLE_FONT, Sheet, width_of, yes_no
-from coalition.exports.sheets import (
+from coalition.exports.cells import BOLD, RIGHT, TITLE_FONT, SheetWriter, width_of, yes_no
+from coalition.exports.donor_sheets import (
     CHOICE,
+    DONOR_SHEETS,
     PARTNERS,
     PLAIN,
-    SHEETS,
     YES_NO,
     RecordSheet,
     Rows,
@@ -70,8 +70,8 @@ class DonorWorkbook:
         if not self.write_only:
             workbook.remove(workbook.active)
         rtl = text_direction() == "rtl"
-        cover = Sheet(workbook, _("About this workbook"), rtl=rtl)
-        summary = Sheet(workbook, _("Summary"), rtl=rtl)
+        cover = SheetWriter(workbook, _("About this workbook"), rtl=rtl)
+        summary = SheetWriter(workbook, _("Summary"), rtl=rtl)
         previous = self.filters.previous()
         values, *others = figures(self.audience.for_donors(),
                                   [(self.filters, None), *([(previous, None)] if previous
@@ -81,8 +81,8 @@ class DonorWorkbook:
         self.contents.append((summary.title, _("Every figure of the dashboard, with the "
                                                "period before, and charts."), len(KPIS)))
         known = names()
-        for spec in SHEETS:
-            sheet = Sheet(workbook, str(spec.title), rtl=rtl)
+        for spec in DONOR_SHEETS:
+            sheet = SheetWriter(workbook, str(spec.title), rtl=rtl)
             rows = self._records(sheet, spec, known)
             self.contents.append((sheet.title, str(spec.about), rows))
         self._cover(cover, previous)
@@ -90,7 +90,7 @@ class DonorWorkbook:
 
     # --- the summary --------------------------------------------------------------------
     @staticmethod
-    def _figure(sheet: Sheet, key: str, values: Figures | None) -> Any:
+    def _figure(sheet: SheetWriter, key: str, values: Figures | None) -> Any:
         """A figure's cell: a number with its format, or the word standing for a hidden
         figure, aligned like a number."""
         if values is None:
@@ -100,7 +100,7 @@ class DonorWorkbook:
             return sheet.cell(value, align=RIGHT)
         return sheet.cell(value, number_format="#,##0" if value == int(value) else "#,##0.0")
 
-    def _summary(self, sheet: Sheet, values: Figures, before: Figures | None) -> None:
+    def _summary(self, sheet: SheetWriter, values: Figures, before: Figures | None) -> None:
         """Every KPI (beside the period before, if any), the outcomes with shares, two charts.
 
         Each figure's key in the API sits in a hidden column: programs find it there, readers
@@ -160,7 +160,7 @@ class DonorWorkbook:
                 sheet.blank()
 
     # --- the record sheets --------------------------------------------------------------
-    def _records(self, sheet: Sheet, spec: RecordSheet, known: dict) -> int:
+    def _records(self, sheet: SheetWriter, spec: RecordSheet, known: dict) -> int:
         """Write the records behind a sheet's KPIs; return how many there were."""
         rows = Rows(spec, self.filters)
         shows = [_converter(column, known) for column in spec.columns]
@@ -181,7 +181,7 @@ class DonorWorkbook:
         return count
 
     # --- the cover ----------------------------------------------------------------------
-    def _cover(self, sheet: Sheet, previous: Filters | None) -> None:
+    def _cover(self, sheet: SheetWriter, previous: Filters | None) -> None:
         """What the workbook covers, when and by whom it was made, and its contents."""
         filters = self.filters
         sheet.widths(COVER_WIDTHS)

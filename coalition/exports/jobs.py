@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask_babel import lazy_gettext as _l
 
 from coalition.exports.donor import DonorWorkbook
+from coalition.exports.donor_sheets import DONOR_SHEETS
 from coalition.exports.lists import ListExport, record_view
 from coalition.exports.routes import (
     donor_file_name,
@@ -14,7 +15,6 @@ from coalition.exports.routes import (
     may_download_donor_workbook,
     may_export_list,
 )
-from coalition.exports.sheets import SHEETS
 from coalition.jobs import Kind, Refused
 from coalition.jobs.models import RESULT, Job
 from coalition.jobs.progress import Tracker
@@ -50,7 +50,7 @@ def run_donor(job: Job, user, tracker: Tracker) -> dict:
         raise Refused
     workbook = DonorWorkbook(filters, generated_by=str(user), below=suppress_below(),
                              audience=Audience.of(user))
-    total = len(SHEETS) + 2  # the cover and the summary, then one per kind of record
+    total = len(DONOR_SHEETS) + 2  # the cover and the summary, then one per kind of record
     tracker.set(sheets=0, sheets_total=total)
     out = io.BytesIO()
     with _watching(lambda: tracker.set(sheets=len(workbook.contents))):

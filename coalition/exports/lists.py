@@ -15,7 +15,7 @@ from flask_admin.tools import rec_getattr
 from openpyxl import Workbook
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text
 
-from coalition.exports.cells import Sheet, csv_value, width_of, yes_no
+from coalition.exports.cells import SheetWriter, csv_value, width_of, yes_no
 from coalition.i18n import text_direction
 
 #: rows loaded from the database at a time
@@ -85,7 +85,7 @@ class ListExport:
     def xlsx(self, out: IO[bytes]) -> None:
         """Write the list as a workbook (write-only: rows go to disk as they come)."""
         workbook = Workbook(write_only=True)
-        sheet = Sheet(workbook, str(self.view.name), rtl=text_direction() == "rtl")
+        sheet = SheetWriter(workbook, str(self.view.name), rtl=text_direction() == "rtl")
         sheet.widths(self.widths())
         sheet.freeze(2)
         top = sheet.header([label for _name, label in self.columns])

@@ -21,16 +21,16 @@ from coalition import access
 from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.fields import REQUIRED
-from coalition.imports.sheets import (
-    BY_NAME,
+from coalition.imports.layout import (
     COUNTED,
+    IMPORT_SHEETS,
+    IMPORT_SHEETS_BY_NAME,
     INSTRUCTIONS,
     LISTS,
     OFFICE,
-    SHEETS,
     UPDATE,
-    Field,
-    Sheet,
+    ImportColumn,
+    ImportSheet,
     max_length,
 )
 from coalition.imports.values import CellError, Lookups, as_text, is_blank, read_cell
@@ -101,7 +101,7 @@ class Report:
             totals.setdefault(result.sheet, Counter())[result.action] += 1
         return [(sheet.name, {action: totals[sheet.name][action]
                               for action in (CREATED, UPDATED, SKIPPED)})
-                for sheet in SHEETS if sheet.name in totals]
+                for sheet in IMPORT_SHEETS if sheet.name in totals]
 
     def total(self, action: str) -> int:
         """How many rows had this fate."""
@@ -131,7 +131,7 @@ class Actor:
 
 def own_office_only(user) -> bool:
     """True for a user who may write office work of their own office only (coordinators)."""
-    kind = next(sheet.kind for sheet in SHEETS if sheet.office_work)
+    kind = next(sheet.kind for sheet in IMPORT_SHEETS if sheet.office_work)
     return user is not None and access.scope(user, access.WRITE, kind) == access.OWN
 
 
@@ -176,7 +176,7 @@ def _plan(book: Book, actor: Actor, office: Office | None, report: Report) -> li
     lookups = Lookups()
     labels = _label_index()
     plan: list[Pending] = []
-    for sheet in SHEETS:
+    for sheet in IMPORT_SHEETS:
         title = sheets.get(sheet.name)
         if title is None:
             continue
@@ -198,10 +198,10 @@ def _plan(book: Book, actor: Actor, office: Office | None, report: Report) -> li
 def _sheets_of(book: Book, report: Report) -> dict[str, str]:
     """Sheet name -> the workbook's title for it; other sheets holding data are problems."""
     found: dict[str, str] = {}
-    names = ", ".join(sheet.name for sheet in SHEETS)
+    names = ", ".join(sheet.name for sheet in IMPORT_SHEETS)
     for title in book.titles:
         name = title.strip().casefold()
-        if name in BY_NAME and name not in found:
+        if name in IMPORT_SHEETS_BY_NAME and name not in found:
             found[name] = title
         elif name not in (INSTRUCTIONS, LISTS) and book.has_data(title):
             report.problems.append(Problem(
@@ -216,20 +216,20 @@ def _sheets_of(book: Book, report: Report) -> dict[str, str]:
 def _label_index() -> dict[str, dict[str, set[str]]]:
     """Sheet -> field key -> its folded labels in every language (a header may use them)."""
     index: dict[str, dict[str, set[str]]] = {
-        sheet.name: {f.key: {fold(f.key)} for f in sheet.fields} for sheet in SHEETS}
+        sheet.name: {f.key: {fold(f.key)} for f in sheet.fields} for sheet in IMPORT_SHEETS}
     for language in (*current_app.config.get("LANGUAGES", ("ar", "en")), "en"):
         with force_locale(language):
-            for sheet in SHEETS:
+            for sheet in IMPORT_SHEETS:
                 for f in sheet.fields:
                     index[sheet.name][f.key].add(fold(str(f.label)))
     return index
 
 
-def _header(sheet: Sheet, row_number: int, cells: tuple, labels: dict[str, set[str]],
-            report: Report) -> tuple[dict[int, Field], bool]:
+def _header(sheet: ImportSheet, row_number: int, cells: tuple, labels: dict[str, set[str]],
+            report: Report) -> tuple[dict[int, ImportColumn], bool]:
     """The columns named by a header row (by field key, or by label); unknown ones reported."""
     by_label = {folded: sheet.by_key[key] for key, folds in labels.items() for folded in folds}
-    columns: dict[int, Field] = {}
+    columns: dict[int, ImportColumn] = {}
     keys_only = True
     for index, cell in enumerate(cells):
         if is_blank(cell):
@@ -251,14 +251,15 @@ def _header(sheet: Sheet, row_number: int, cells: tuple, labels: dict[str, set[s
         else:
             columns[index] = found
     for f in sheet.fields:
-        if f.required and f.kind != OFFICE and f not in columns.values():
+        if f.required and f.read_as != OFFICE and f not in columns.values():
             report.problems.append(Problem(
                 _("The column “%(name)s” is missing; it is required.", name=f.key),
                 sheet=sheet.name, row=row_number, field=f.key, label=str(f.label)))
     return columns, keys_only
 
 
-def _is_label_row(cells: tuple, columns: dict[int, Field], labels: dict[str, set[str]]) -> bool:
+def _is_label_row(cells: tuple, columns: dict[int, ImportColumn],
+                  labels: dict[str, set[str]]) -> bool:
     """True for the template's second row: every filled cell is its column's label."""
     filled = [(index, cell) for index, cell in enumerate(cells) if not is_blank(cell)]
     return bool(filled) and all(
@@ -266,7 +267,7 @@ def _is_label_row(cells: tuple, columns: dict[int, Field], labels: dict[str, set
         for index, cell in filled)
 
 
-def _read_sheet(book: Book, title: str, sheet: Sheet, lookups: Lookups,
+def _read_sheet(book: Book, title: str, sheet: ImportSheet, lookups: Lookups,
                 labels: dict[str, dict[str, set[str]]], actor: Actor, office: Office | None,
                 report: Report) -> list[tuple[int, dict]]:
     """The checked values of every filled row of a sheet; each bad cell becomes a problem."""
@@ -301,8 +302,8 @@ def _read_sheet(book: Book, title: str, sheet: Sheet, lookups: Lookups,
 class _RowReader:
     """Reads the rows of one sheet once its header is known."""
 
-    sheet: Sheet
-    columns: dict[int, Field]
+    sheet: ImportSheet
+    columns: dict[int, ImportColumn]
     formulas: set[tuple[int, int]]
     lookups: Lookups
     actor: Actor
@@ -313,7 +314,7 @@ class _RowReader:
         self.letters = {f.key: get_column_letter(index + 1) for index, f in self.columns.items()}
         self.lengths = {f.key: max_length(self.sheet, f) for f in self.sheet.fields}
 
-    def problem(self, number: int, f: Field, message: str) -> None:
+    def problem(self, number: int, f: ImportColumn, message: str) -> None:
         """Report a bad cell with its sheet, row and column."""
         self.report.problems.append(Problem(
             message, sheet=self.sheet.name, row=number, column=self.letters.get(f.key, ""),
@@ -326,7 +327,7 @@ class _RowReader:
         values: dict[str, Any] = {}
         bad: set[str] = set()
 
-        def refuse(f: Field, message: str) -> None:
+        def refuse(f: ImportColumn, message: str) -> None:
             self.problem(number, f, message)
             bad.add(f.key)
 
@@ -344,7 +345,7 @@ class _RowReader:
         for f in sheet.fields:
             if f.key in bad or f.target in values:
                 continue
-            if f.kind == OFFICE and sheet.office_work:
+            if f.read_as == OFFICE and sheet.office_work:
                 if office is not None:
                     values[f.target] = office.id
                 else:
@@ -391,7 +392,7 @@ def _defaults(model) -> dict[str, Any]:
     return defaults
 
 
-def _summary(sheet: Sheet, values: dict) -> str:
+def _summary(sheet: ImportSheet, values: dict) -> str:
     """A few words that let the user recognise the row in the report."""
     if sheet.model is Contact:
         return " — ".join(v for v in (values.get("name"), values.get("organisation")) if v)
@@ -402,7 +403,7 @@ def _summary(sheet: Sheet, values: dict) -> str:
     return " — ".join(str(part) for part in (when, what) if part)
 
 
-def _existing(sheet: Sheet, rows: list[tuple[int, dict]], defaults: dict) -> list[tuple]:
+def _existing(sheet: ImportSheet, rows: list[tuple[int, dict]], defaults: dict) -> list[tuple]:
     """(id, natural key) of the records already there that rows of the sheet may match."""
     model = sheet.model
     query = select(model.id, *(getattr(model, attr) for attr in sheet.natural_key)).where(
@@ -415,7 +416,7 @@ def _existing(sheet: Sheet, rows: list[tuple[int, dict]], defaults: dict) -> lis
     return [(rid, _folded(parts)) for rid, *parts in db.session.execute(query)]
 
 
-def _decide(sheet: Sheet, rows: list[tuple[int, dict]], lookups: Lookups,
+def _decide(sheet: ImportSheet, rows: list[tuple[int, dict]], lookups: Lookups,
             report: Report) -> list[Pending]:
     """Match the rows to what is there: create, update (contacts) or skip each."""
     if not rows:
@@ -466,7 +467,7 @@ def _decide(sheet: Sheet, rows: list[tuple[int, dict]], lookups: Lookups,
     return plan
 
 
-def _decide_contacts(sheet: Sheet, rows: list[tuple[int, dict]], report: Report
+def _decide_contacts(sheet: ImportSheet, rows: list[tuple[int, dict]], report: Report
                      ) -> list[Pending]:
     """Contacts: one per folded name and organisation; new non-empty values update it."""
     groups: dict[str, list[tuple[int, dict]]] = {}

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from coalition import access
 from coalition.database import db
 from coalition.imports.importer import Actor, import_workbook
-from coalition.imports.sheets import SHEETS
+from coalition.imports.layout import IMPORT_SHEETS
 from coalition.jobs import Kind, Refused
 from coalition.jobs.models import REPORT, UPLOAD, Job
 from coalition.jobs.progress import Tracker
@@ -30,7 +30,8 @@ _COUNT_AT_MOST = 64 * 1024 * 1024
 
 def may_import(user) -> bool:
     """True if the user may import records of some kind into some office."""
-    return any(access.can(user, access.WRITE, sheet.kind, any_office=True) for sheet in SHEETS)
+    return any(access.can(user, access.WRITE, sheet.kind, any_office=True)
+               for sheet in IMPORT_SHEETS)
 
 
 def may_see_import(user, job: Job) -> bool:
@@ -38,7 +39,7 @@ def may_see_import(user, job: Job) -> bool:
     a coordinator of the office), as long as they may import at all."""
     if not may_import(user):
         return False
-    kind = next(sheet.kind for sheet in SHEETS if sheet.office_work)
+    kind = next(sheet.kind for sheet in IMPORT_SHEETS if sheet.office_work)
     return (job.user_id == user.id or access.scope(user, access.WRITE, kind) == access.ALL
             or (job.office_id is not None and access.can(user, access.WRITE, kind, job.office_id)))
 
@@ -105,7 +106,7 @@ def run_import(job: Job, user, tracker: Tracker) -> dict:
     data = read_file(job.id, UPLOAD)
     office = db.session.get(Office, job.office_id) if job.office_id else None
     tracker.set(read=0, checked=0,
-                total=estimated_rows(data, {sheet.name for sheet in SHEETS}) or 0)
+                total=estimated_rows(data, {sheet.name for sheet in IMPORT_SHEETS}) or 0)
     report = import_workbook(data, actor=Actor(user), office=office,
                              dry_run=bool(job.params.get("dry_run")), progress=tracker)
     del data

@@ -11,23 +11,23 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coalition.i18n import language, text_direction
-from coalition.imports.sheets import (
+from coalition.imports.layout import (
     CHOICE,
     COUNT,
     DATE,
     FLAG,
+    IMPORT_SHEETS,
     INSTRUCTIONS,
     LISTS,
     NUMBER,
     OFFICE,
     PARTNERS,
     PROJECT,
-    SHEETS,
     TEXT,
     TRACK,
     YES_NO,
-    Field,
-    Sheet,
+    ImportColumn,
+    ImportSheet,
     max_length,
 )
 
@@ -56,14 +56,14 @@ def _name(record) -> str:
     return record.name_en or record.name_ar
 
 
-def _list_values(f: Field, named: dict[str, list]) -> list[str]:
+def _list_values(f: ImportColumn, named: dict[str, list]) -> list[str]:
     """The values a coded column's drop-down offers: codes, then labels."""
-    if f.kind == CHOICE:
+    if f.read_as == CHOICE:
         pairs = list(f.choices)
-    elif f.kind == FLAG:
+    elif f.read_as == FLAG:
         pairs = list(YES_NO)
-    elif f.kind in (OFFICE, TRACK, PROJECT):
-        pairs = [(record.code, _name(record)) for record in named[f.kind]]
+    elif f.read_as in (OFFICE, TRACK, PROJECT):
+        pairs = [(record.code, _name(record)) for record in named[f.read_as]]
     else:
         return []
     values: list[str] = []
@@ -73,13 +73,13 @@ def _list_values(f: Field, named: dict[str, list]) -> list[str]:
     return values
 
 
-def _accepted(sheet: Sheet, f: Field) -> str:
+def _accepted(sheet: ImportSheet, f: ImportColumn) -> str:
     """What a column accepts, for the instructions sheet."""
-    if f.kind == TEXT:
+    if f.read_as == TEXT:
         length = max_length(sheet, f)
         return _("Text, at most %(n)d characters", n=length) if length else _("Text")
-    if f.kind in (CHOICE, FLAG):
-        pairs = f.choices if f.kind == CHOICE else YES_NO
+    if f.read_as in (CHOICE, FLAG):
+        pairs = f.choices if f.read_as == CHOICE else YES_NO
         return "; ".join(f"{code} = {label}" for code, label in pairs)
     return {
         DATE: lambda: _("Date, e.g. 2024-03-05"),
@@ -90,7 +90,7 @@ def _accepted(sheet: Sheet, f: Field) -> str:
         TRACK: lambda: _("Track code or name"),
         PROJECT: lambda: _("Project code or name"),
         PARTNERS: lambda: _("Partner names, separated by “;”"),
-    }[f.kind]()
+    }[f.read_as]()
 
 
 def _instructions(ws: Worksheet) -> None:
@@ -122,10 +122,10 @@ def _instructions(ws: Worksheet) -> None:
         cell = _put(ws, top, column, heading)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     row = top
-    for sheet in SHEETS:
+    for sheet in IMPORT_SHEETS:
         for f in sheet.fields:
             row += 1
-            required = f.required and f.kind != OFFICE
+            required = f.required and f.read_as != OFFICE
             for column, value in enumerate((sheet.name, str(f.label), f.key,
                                             _("Yes") if required else "",
                                             _accepted(sheet, f)), start=1):
@@ -147,20 +147,20 @@ def build_template(offices: list, tracks: list, projects: list) -> bytes:
     lists.sheet_state = "hidden"
     named = {OFFICE: offices, TRACK: tracks, PROJECT: projects}
     ranges: dict[tuple, str] = {}
-    for sheet in SHEETS:
+    for sheet in IMPORT_SHEETS:
         ws = book.create_sheet(sheet.name)
         ws.sheet_view.rightToLeft = rtl
         for column, f in enumerate(sheet.fields, start=1):
             letter = get_column_letter(column)
             _put(ws, 1, column, f.key)
-            required = f.required and f.kind != OFFICE
+            required = f.required and f.read_as != OFFICE
             label = _put(ws, 2, column, f"{f.label} *" if required else str(f.label))
             label.font, label.fill = _BOLD, _HEADER_FILL
             ws.column_dimensions[letter].width = 22
             values = _list_values(f, named)
             if not values:
                 continue
-            source = (f.kind, id(f.choices))
+            source = (f.read_as, id(f.choices))
             if source not in ranges:
                 list_column = len(ranges) + 1
                 for number, value in enumerate(values, start=1):
@@ -175,7 +175,7 @@ def build_template(offices: list, tracks: list, projects: list) -> bytes:
             ws.add_data_validation(validation)
         ws.row_dimensions[1].hidden = True
         ws.freeze_panes = "A3"
-    book.move_sheet(LISTS, offset=len(SHEETS))
+    book.move_sheet(LISTS, offset=len(IMPORT_SHEETS))
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from coalition.choices import Choices
 from coalition.database import db
 from coalition.dates import FIRST_YEAR, LAST_YEAR, DateError, ascii_digits, parse_date
-from coalition.imports.sheets import (
-    BY_NAME,
+from coalition.imports.layout import (
     CHOICE,
     COUNT,
     DATE,
     FLAG,
+    IMPORT_SHEETS_BY_NAME,
     NUMBER,
     OFFICE,
     PARTNERS,
@@ -27,7 +27,7 @@ from coalition.imports.sheets import (
     TEXT,
     TRACK,
     YES_NO,
-    Field,
+    ImportColumn,
 )
 from coalition.imports.writer import Pending
 from coalition.normalize import fold, without_bidi_controls
@@ -126,7 +126,7 @@ class Lookups:
         if key in self.trashed_partners:
             raise CellError(_("“%(name)s” is in the partners' trash: an admin can restore it.",
                               name=name))
-        pending = Pending(BY_NAME["partners"], self.row[1], {
+        pending = Pending(IMPORT_SHEETS_BY_NAME["partners"], self.row[1], {
             "name_ar": name, "partnership_status": "contact_only"})
         self.new_counterparts[key] = self.partners[key] = pending
         return pending
@@ -160,11 +160,11 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_cell(value: Any, field: Field, lookups: Lookups, max_length: int | None) -> Any:
+def read_cell(value: Any, field: ImportColumn, lookups: Lookups, max_length: int | None) -> Any:
     """The Python value of a non-blank cell for `field`, or CellError."""
     if isinstance(value, str) and value.strip() in ERROR_CODES:
         raise CellError(_("This cell holds an error value (%(value)s).", value=value.strip()))
-    reader = _READERS[field.kind]
+    reader = _READERS[field.read_as]
     return reader(value, field, lookups, max_length)
 
 

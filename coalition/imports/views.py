@@ -19,7 +19,7 @@ from wtforms import BooleanField, SelectField
 from coalition import access
 from coalition.database import db
 from coalition.imports.importer import own_office_only
-from coalition.imports.sheets import SHEETS
+from coalition.imports.layout import IMPORT_SHEETS
 from coalition.imports.template import CONTENT_TYPE, FILE_NAME, build_template
 from coalition.imports.workbook import max_bytes, too_large_message
 from coalition.jobs import TooManyJobs
@@ -48,7 +48,7 @@ class ImportView(BaseView):
 
     def is_accessible(self) -> bool:
         return any(access.can(current_user, access.WRITE, sheet.kind, any_office=True)
-                   for sheet in SHEETS)
+                   for sheet in IMPORT_SHEETS)
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:

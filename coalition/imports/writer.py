@@ -17,7 +17,7 @@ from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
 from coalition.database import acting_user_id, db, inserted_in_bulk, utcnow
-from coalition.imports.sheets import PARTNERS, Sheet
+from coalition.imports.layout import PARTNERS, ImportSheet
 from coalition.normalize import contact_key
 
 #: NULLs written out, so that every row has the same columns and one statement takes them all
@@ -28,7 +28,7 @@ _SAME_COLUMNS = {"render_nulls": True}
 class Pending:
     """A row to write: a new record's values, or the changes to an existing one."""
 
-    sheet: Sheet
+    sheet: ImportSheet
     row: int
     values: dict
     record: Any = None
@@ -48,7 +48,7 @@ class _Written:
 class _Batch:
     """The new records of one sheet, as rows for a multi-row INSERT."""
 
-    sheet: Sheet
+    sheet: ImportSheet
     pending: list[Pending] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
     links: list[list] = field(default_factory=list)
@@ -95,7 +95,7 @@ def _rows(batch: _Batch, stamps: dict) -> None:
     defaults = {prop.key: prop.columns[0].default.arg
                 for prop in model.__mapper__.column_attrs
                 if prop.columns[0].default is not None and prop.columns[0].default.is_scalar}
-    blank = {f.target: defaults.get(f.target) for f in sheet.fields if f.kind != PARTNERS}
+    blank = {f.target: defaults.get(f.target) for f in sheet.fields if f.read_as != PARTNERS}
     blank.update(stamps)
     for pending in batch.pending:
         values = dict(pending.values)

@@ -16,7 +16,7 @@ from flask_admin.contrib.sqla import filters as sqla
 
 from coalition import access
 from coalition.kpis.definitions import ACTIVE, ALWAYS, BY_KEY, DATED, OPEN_AT_END, Cond, Kpi
-from coalition.kpis.filters import NAMED, Filters
+from coalition.kpis.filters import FILTER_MODELS, Filters
 
 #: stands for a point's period in a link template; the page puts "YYYY-MM-DD+to+YYYY-MM-DD"
 PERIOD = "__period__"
@@ -102,7 +102,7 @@ class Links:
         needs += [(kpi.column(c.column), c.op, c.value) for c in (*kpi.where, *where)]
         for name in kpi.dimensions:
             if (record := getattr(filters, name)) is not None:
-                needs.append((NAMED[name].code, "eq", record.code))
+                needs.append((FILTER_MODELS[name].code, "eq", record.code))
         args = {}
         for position, (column, op, value) in enumerate(needs):
             arg = self._arg(view, column, op)

@@ -12,7 +12,7 @@ from coalition.dates import DateError, parse_date
 from coalition.offices.models import Office, Project, Track
 
 #: request argument -> model it names
-NAMED = {"office": Office, "track": Track, "project": Project}
+FILTER_MODELS = {"office": Office, "track": Track, "project": Project}
 #: the value that asks for the coalition total even where an office is the default
 ALL = "all"
 
@@ -45,7 +45,7 @@ class Filters:
             raise FilterError(_l("The start date cannot be after the end date."))
         if "office" not in args and default_office is not None:
             args["office"] = str(default_office)
-        named = {name: _lookup(name, args.get(name)) for name in NAMED}
+        named = {name: _lookup(name, args.get(name)) for name in FILTER_MODELS}
         return cls(start=start, end=end, unit=unit, **named)
 
     def ids(self, name: str) -> int | None:
@@ -58,7 +58,7 @@ class Filters:
         return {
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
-            **{name: self.ids(name) for name in NAMED},
+            **{name: self.ids(name) for name in FILTER_MODELS},
         }
 
     def previous(self) -> "Filters | None":
@@ -129,7 +129,7 @@ def _lookup(name: str, value: str | None):
     if value is None or value == ALL:
         return None
     known = value.isdigit() and len(value) < 10  # larger ids overflow SQLite's integers
-    record = db.session.get(NAMED[name], int(value)) if known else None
+    record = db.session.get(FILTER_MODELS[name], int(value)) if known else None
     if record is None or record.deleted_at is not None:
         messages = {
             "office": _l("There is no office with the id %(value)s.", value=value),

@@ -35,11 +35,12 @@ YES_NO = Choices(("yes", _l("Yes")), ("no", _l("No")))
 
 
 @dataclass(frozen=True)
-class Field:
+class ImportColumn:
     """A column of a sheet: its key, how a cell is read, and the model attribute it fills."""
 
     key: str
-    kind: str
+    #: how a cell is read (TEXT, DATE, CHOICE …)
+    read_as: str
     label: Any
     #: the model attribute the column fills
     target: str
@@ -56,20 +57,20 @@ _READ_AS = {"text": TEXT, "date": DATE, "count": COUNT, "number": NUMBER, "flag"
             "partners": PARTNERS}
 
 
-def columns_of(model: type) -> tuple[Field, ...]:
+def columns_of(model: type) -> tuple[ImportColumn, ...]:
     """The sheet columns of a record type: its declared fields that are imported."""
     columns = []
     for b in bound(model):
         if not (b.field.imported and b.field.entered):
             continue
         related = b.target.__tablename__ if b.target is not None else b.kind
-        columns.append(Field(b.field.name, _READ_AS[related], b.field.label, b.attr, b.field,
+        columns.append(ImportColumn(b.field.name, _READ_AS[related], b.field.label, b.attr, b.field,
                              b.field.required, b.field.choices, b.field.length or b.length))
     return tuple(columns)
 
 
 @dataclass(frozen=True)
-class Sheet:
+class ImportSheet:
     """An importable record type: the sheet's name, its model and its natural key."""
 
     name: str
@@ -89,7 +90,7 @@ class Sheet:
         return self.model.fields.title
 
     @cached_property
-    def fields(self) -> tuple[Field, ...]:
+    def fields(self) -> tuple[ImportColumn, ...]:
         """The sheet's columns, from the record type's declaration."""
         return columns_of(self.model)
 
@@ -99,7 +100,7 @@ class Sheet:
         return hasattr(self.model, "track_id")
 
     @cached_property
-    def by_key(self) -> dict[str, Field]:
+    def by_key(self) -> dict[str, ImportColumn]:
         """The sheet's fields by key, and by the keys they had before."""
         keys = {f.key: f for f in self.fields}
         for f in self.fields:
@@ -110,7 +111,7 @@ class Sheet:
     @cached_property
     def date_attr(self) -> str | None:
         """The natural key's date, used to narrow the look-up of existing records."""
-        return next((f.target for f in self.fields if f.kind == DATE and f.target in
+        return next((f.target for f in self.fields if f.read_as == DATE and f.target in
                      self.natural_key), None)
 
     def check(self, values: Mapping[str, Any], given: Iterable[str]) -> list[tuple[str, str]]:
@@ -121,28 +122,28 @@ class Sheet:
                         lengths={f.key: f.length for f in self.fields})
 
 
-SHEETS: tuple[Sheet, ...] = (
-    Sheet("contacts", Contact, ("name", "organisation"), UPDATE),
-    Sheet("partners", Partner, ("name_ar",)),
-    Sheet("meetings", Meeting, ("date", "office_id", "topic")),
-    Sheet("trainings", Training, ("start_date", "office_id", "title")),
-    Sheet("videos", Video, ("published_on", "office_id", "title")),
-    Sheet("activities", AwarenessActivity, ("date", "office_id", "title")),
-    Sheet("events", Event, ("date", "office_id", "title")),
-    Sheet("publications", Publication, ("date", "office_id", "title")),
+IMPORT_SHEETS: tuple[ImportSheet, ...] = (
+    ImportSheet("contacts", Contact, ("name", "organisation"), UPDATE),
+    ImportSheet("partners", Partner, ("name_ar",)),
+    ImportSheet("meetings", Meeting, ("date", "office_id", "topic")),
+    ImportSheet("trainings", Training, ("start_date", "office_id", "title")),
+    ImportSheet("videos", Video, ("published_on", "office_id", "title")),
+    ImportSheet("activities", AwarenessActivity, ("date", "office_id", "title")),
+    ImportSheet("events", Event, ("date", "office_id", "title")),
+    ImportSheet("publications", Publication, ("date", "office_id", "title")),
     # Cases carry no name: identical rows are separate cases, so the key counts them.
-    Sheet("cases", Case, ("opened_on", "office_id", "track_id", "project_id", "closed_on",
+    ImportSheet("cases", Case, ("opened_on", "office_id", "track_id", "project_id", "closed_on",
                           "problem_category", "consultation_outcome", "mediation",
                           "court_referral", "referral_result", "status", "consent_given",
                           "consent_date", "consent_scope"), COUNTED),
 )
 
-BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
+IMPORT_SHEETS_BY_NAME: dict[str, ImportSheet] = {sheet.name: sheet for sheet in IMPORT_SHEETS}
 
 #: sheets of the template that hold no records
 INSTRUCTIONS, LISTS = "instructions", "lists"
 
 
-def max_length(sheet: Sheet, field: Field) -> int | None:
+def max_length(sheet: ImportSheet, field: ImportColumn) -> int | None:
     """The longest text a text field's column holds (None: no limit)."""
-    return field.length if field.kind == TEXT else None
+    return field.length if field.read_as == TEXT else None

@@ -37,7 +37,7 @@ ACTIVITY_KINDS = Choices(("awareness_activity", _l("Awareness activity")), *EVEN
 #: how a column's stored value is shown
 PLAIN, CHOICE, YES_NO, OFFICE, TRACK, PROJECT, PARTNERS = (
     "plain", "choice", "yes_no", "office", "track", "project", "partners")
-NAMED = {OFFICE: Office, TRACK: Track, PROJECT: Project}
+NAMED_MODELS = {OFFICE: Office, TRACK: Track, PROJECT: Project}
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def donor_columns(model: type, *, dates_first: bool = True,
     return tuple(columns)
 
 
-SHEETS: tuple[RecordSheet, ...] = (
+DONOR_SHEETS: tuple[RecordSheet, ...] = (
     RecordSheet(Meeting.fields.title,
                 _l("Meetings held in the period, by counterpart category."),
                 ("meetings.total",), donor_columns(Meeting)),
@@ -132,7 +132,7 @@ def name_of(record) -> str:
 def names() -> dict[str, dict[int, str]]:
     """Every office, track and project by id (those in the trash too: records keep them)."""
     return {show: {record.id: name_of(record) for record in db.session.scalars(select(model))}
-            for show, model in NAMED.items()}
+            for show, model in NAMED_MODELS.items()}
 
 
 class Rows:
