@@ -43,6 +43,9 @@ from coalition.jobs.queue import init_jobs
 from coalition.jobs.views import JobView
 from coalition.kpis.api import bp as kpi_api
 from coalition.kpis.commands import kpis, rebuild_rollups, rebuild_stale
+from coalition.kpis.targets.admin import TargetView
+from coalition.kpis.targets.commands import set_target
+from coalition.kpis.targets.models import Target
 from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
@@ -64,7 +67,7 @@ COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
     kpis, rebuild_rollups, export_donor, import_template, import_command, reporting,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
-    maintenance.rotate_case_key, jobs_group, serve,
+    maintenance.rotate_case_key, jobs_group, serve, set_target,
 )
 
 #: what `flask init-db` does after bringing the schema up to date
@@ -92,6 +95,7 @@ def screens() -> list:
         AdvocacyIssueView(AdvocacyIssue, endpoint="advocacy_issues", category=advocacy),
         ImportView(name=_l("Import from Excel"), endpoint="imports", url="/import"),
         ReportingView(name=_l("Monthly reporting"), endpoint="reporting", url="/reporting"),
+        TargetView(Target, endpoint="targets"),
         OfficeView(Office, endpoint="offices", category=administration),
         TrackView(Track, endpoint="tracks", category=administration),
         ProjectView(Project, endpoint="projects", category=administration),

@@ -24,6 +24,8 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
         "case_personal": {READ: NONE, WRITE: NONE},
         "audit": {READ: NONE, WRITE: NONE},
         "trash": {READ: NONE, WRITE: NONE},
+        # leadership sets the coalition's targets
+        "targets": {READ: ALL, WRITE: ALL},
     },
     "coordinator": {
         "*": {READ: ALL, WRITE: OWN},
@@ -37,6 +39,7 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
         "users": {READ: NONE, WRITE: NONE},
         "audit": {READ: NONE, WRITE: NONE},
         "trash": {READ: NONE, WRITE: NONE},
+        "targets": {READ: ALL, WRITE: NONE},
     },
     "donor": {"*": {READ: NONE, WRITE: NONE}},
 }

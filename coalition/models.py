@@ -7,6 +7,7 @@ from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
 from coalition.evidence.models import Evidence
 from coalition.jobs.models import Job, JobFile
+from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -16,5 +17,5 @@ from coalition.reporting.models import ReportingMonth
 __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
     "Event", "Evidence", "Job", "JobFile", "Meeting", "Office", "Partner", "Project",
-    "Publication", "ReportingMonth", "Track", "Training", "User", "Video",
+    "Publication", "ReportingMonth", "Target", "Track", "Training", "User", "Video",
 ]

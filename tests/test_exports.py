@@ -332,7 +332,7 @@ def test_record_sheets_hold_exactly_the_records_of_the_period(records_2024, logi
     contents = {cell.value: (cell.hyperlink.location, cell.offset(column=2).value)
                 for row in book.worksheets[COVER].iter_rows() for cell in row[:1]
                 if cell.hyperlink}
-    assert len(contents) == 7
+    assert len(contents) == 8  # the summary, six record sheets, the results
     assert contents[book.worksheets[MEETINGS].title] == (
         f"'{book.worksheets[MEETINGS].title}'!A1", 4)
 
@@ -564,7 +564,7 @@ def test_the_command_writes_the_workbook(records_2024, app, login, tmp_path, mon
     # without --lang, the language every command speaks
     monkeypatch.setenv("COALITION_LANG", "en")
     result = app.test_cli_runner().invoke(args=["export-donor", "-o", str(tmp_path / "e.xlsx")])
-    assert result.exit_code == 0 and "8 sheets" in result.output, result.output
+    assert result.exit_code == 0 and "9 sheets" in result.output, result.output
     assert summary(load_workbook(tmp_path / "e.xlsx"))["cases.total"][0] == "Cases responded to"
 
 

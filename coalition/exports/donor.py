@@ -34,6 +34,7 @@ from coalition.exports.donor_sheets import (
     name_of,
     names,
 )
+from coalition.exports.results import results_sheet
 from coalition.i18n import LANGUAGE_NAMES, language, text_direction
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
@@ -85,6 +86,9 @@ class DonorWorkbook:
             sheet = SheetWriter(workbook, str(spec.title), rtl=rtl)
             rows = self._records(sheet, spec, known)
             self.contents.append((sheet.title, str(spec.about), rows))
+        results = SheetWriter(workbook, _("Results"), rtl=rtl)
+        self.contents.append((results.title, _("Each target of the period against its actual."),
+                              results_sheet(results, self.filters, self.audience)))
         self._cover(cover, previous)
         workbook.save(out)
 

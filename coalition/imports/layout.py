@@ -19,6 +19,7 @@ from coalition.choices import Choices
 from coalition.contacts.models import Contact
 from coalition.fields import Field as Declared
 from coalition.fields import Fields, bound, problems
+from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
@@ -136,6 +137,8 @@ IMPORT_SHEETS: tuple[ImportSheet, ...] = (
                           "problem_category", "consultation_outcome", "mediation",
                           "court_referral", "referral_result", "status", "consent_given",
                           "consent_date", "consent_scope"), COUNTED),
+    # one target per figure, period and scope: a row for one already set is left as it is
+    ImportSheet("targets", Target, ("kpi", "year", "quarter", "office_id", "project_id")),
 )
 
 IMPORT_SHEETS_BY_NAME: dict[str, ImportSheet] = {sheet.name: sheet for sheet in IMPORT_SHEETS}

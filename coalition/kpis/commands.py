@@ -10,6 +10,7 @@ from coalition.database import db
 from coalition.kpis import rollups
 from coalition.kpis.definitions import BY_KEY
 from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.targets.progress import targets_json
 from coalition.kpis.visibility import Audience, Reader, figure_set
 
 
@@ -32,6 +33,9 @@ def _audience(username: str | None, role: str | None, office: int | None) -> Aud
 
 
 @click.command("kpis")
+@click.option("--year", help="The year (or, with --quarter, the quarter's year).")
+@click.option("--quarter", help="1 to 4, with --year.")
+@click.option("--month", help="1 to 12, with --year.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="First day of the period.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day of the period.")
 @click.option("--office", help="Office id.")
@@ -43,19 +47,22 @@ def _audience(username: str | None, role: str | None, office: int | None) -> Aud
 @click.option("--as-office", "as_office", type=int, help="The office of --as-role coordinator.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
-def kpis(start: str | None, end: str | None, office: str | None, track: str | None,
-         project: str | None, username: str | None, role: str | None, as_office: int | None,
+def kpis(year: str | None, quarter: str | None, month: str | None, start: str | None,
+         end: str | None, office: str | None, track: str | None, project: str | None,
+         username: str | None, role: str | None, as_office: int | None,
          as_json: bool) -> None:
     """Print every KPI, computed from the records, under the filters given."""
     audience = _audience(username, role, as_office)
-    args = {"from": start, "to": end, "office": office, "track": track, "project": project}
+    args = {"year": year, "quarter": quarter, "month": month, "from": start, "to": end,
+            "office": office, "track": track, "project": project}
     try:
         filters = Filters.parse({k: v for k, v in args.items() if v})
     except FilterError as error:  # in the default language, as every command speaks
         raise click.UsageError(str(error)) from None
     shown = figure_set(audience, filters)
     if as_json:
-        click.echo(current_app.json.dumps({"filters": filters.as_dict(), **shown.as_json()}))
+        click.echo(current_app.json.dumps({"filters": filters.as_dict(), **shown.as_json(),
+                                           "targets": targets_json(filters, audience)}))
         return
     for key in shown.values:
         click.echo(f"{key:45} {shown.shown(key):>10}  {BY_KEY[key].label}")

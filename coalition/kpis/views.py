@@ -29,6 +29,7 @@ from coalition.kpis.definitions import (
 from coalition.kpis.drilldown import Links
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.queries import number
+from coalition.kpis.targets.progress import for_filters as targets_for_filters
 from coalition.kpis.visibility import Audience, Figures, visible_breakdown
 from coalition.kpis.visibility import figures as visible_figures
 from coalition.offices.models import Office, Project, Track
@@ -122,6 +123,7 @@ class DashboardView(BaseView):
             "partnerships": self._partnerships(audience, filters, links, rtl),
             "offices": self._offices(offices, per_office, links, rtl),
         }
+        context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
