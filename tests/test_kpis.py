@@ -158,6 +158,7 @@ def test_each_kpi_moves_by_exactly_what_is_logged(world, login):
         "workshops.total": 1, "trainings.total": 2, "trainings.hours": 16.5,
         "trainings.participants": 37, "trainings.trainers": 3, "partnerships.total": 1,
         "contacts.total": 1, "events.total": 1, "publications.total": 1,
+        "awareness_activities.participants": 30, "events.participants": 80,
     }
 
 
@@ -357,7 +358,7 @@ def test_dashboard_is_for_roles_that_see_dashboards(app, login):
 def test_dashboard_page_has_no_inline_script_and_no_other_host(login):
     page = login("leadership").get("/dashboard/").get_data(as_text=True)
     assert set(_figures(page)) == {"outcomes", "counterparts", "activity", "trainings",
-                                   "partnerships", "offices"}
+                                   "participants", "partnerships", "offices"}
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag or "nonce=" in tag, tag
     # served under names that carry their content's hash (coalition/assets.py)

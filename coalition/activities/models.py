@@ -18,11 +18,12 @@ PARTNER_LOOKUP = ("name_ar", "name_latin")
 
 
 def disaggregated() -> tuple[Field, ...]:
-    """How many of the participants were women, men and under 18 (each optional)."""
+    """How many of the participants were women, men and under 18 (each optional); donors
+    see them only added up, where a small split is hidden (the KPIs), never record by record."""
     return (
-        Field("women", _l("Of whom women"), minimum=0, donor=True),
-        Field("men", _l("Of whom men"), minimum=0, donor=True),
-        Field("under_18", _l("Of whom under 18"), minimum=0, donor=True,
+        Field("women", _l("Of whom women"), minimum=0),
+        Field("men", _l("Of whom men"), minimum=0),
+        Field("under_18", _l("Of whom under 18"), minimum=0,
               help=_l("Leave empty what was not counted.")),
     )
 

@@ -147,6 +147,38 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("publications.total", _l("Publications"), Publication, "date"),
 )
 
+#: how many of the participants were women, men and under 18, where the record says
+PARTS = ("women", "men", "under_18")
+#: the kinds of record that count their participants, and the column of the whole
+PARTICIPANTS: dict[str, tuple[dict, str, Any]] = {
+    "trainings": (TRAINING, "participants", _l("Training participants")),
+    "awareness_activities": ({"model": AwarenessActivity, "date": "date"}, "attendees",
+                             _l("Awareness activity attendees")),
+    "events": ({"model": Event, "date": "date"}, "attendees", _l("Event attendees")),
+}
+_PART_LABELS = {
+    "trainings": (_l("Training participants: women"), _l("Training participants: men"),
+                  _l("Training participants: under 18")),
+    "awareness_activities": (_l("Awareness activity attendees: women"),
+                             _l("Awareness activity attendees: men"),
+                             _l("Awareness activity attendees: under 18")),
+    "events": (_l("Event attendees: women"), _l("Event attendees: men"),
+               _l("Event attendees: under 18")),
+}
+# a split of people by sex and age is hidden from donors when small (BREAKDOWN)
+KPIS += (
+    *(Kpi(f"{kind}.participants", label, **spec, total=whole)
+      for kind, (spec, whole, label) in PARTICIPANTS.items() if kind != "trainings"),
+    *(Kpi(f"{kind}.participants.{part}", _PART_LABELS[kind][n], **spec, total=part,
+          sensitive=BREAKDOWN)
+      for kind, (spec, _whole, _label) in PARTICIPANTS.items()
+      for n, part in enumerate(PARTS)),
+)
+#: each kind's participants, then women, men and under 18, for the charts and the workbook
+PARTICIPANT_KEYS: dict[str, tuple[str, ...]] = {
+    kind: (f"{kind}.participants", *(f"{kind}.participants.{part}" for part in PARTS))
+    for kind in PARTICIPANTS}
+
 BY_KEY: dict[str, Kpi] = {kpi.key: kpi for kpi in KPIS}
 
 #: the columns (besides office, track and project) the figures of a model are broken down

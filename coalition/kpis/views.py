@@ -28,6 +28,7 @@ from coalition.kpis.definitions import (
 )
 from coalition.kpis.drilldown import Links
 from coalition.kpis.filters import FilterError, Filters
+from coalition.kpis.participants import participant_rows, participants_chart
 from coalition.kpis.queries import number
 from coalition.kpis.targets.progress import for_filters as targets_for_filters
 from coalition.kpis.visibility import Audience, Figures, visible_breakdown
@@ -120,9 +121,11 @@ class DashboardView(BaseView):
                 [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
             "activity": self._activity(audience, tracks, filters, links, rtl),
             "trainings": self._trainings(audience, filters, links, rtl),
+            "participants": participants_chart(values, rtl),
             "partnerships": self._partnerships(audience, filters, links, rtl),
             "offices": self._offices(offices, per_office, links, rtl),
         }
+        context.update(participant_rows=participant_rows(values))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
