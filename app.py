@@ -49,6 +49,8 @@ from coalition.kpis.targets.models import Target
 from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
+from coalition.monitoring.admin import IndicatorView, MonitoringFigureView, PlaceView
+from coalition.monitoring.models import Indicator, MonitoringFigure, Place
 from coalition.offices.admin import OfficeView, ProjectView, TrackView
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.admin import PartnerView
@@ -93,6 +95,7 @@ def screens() -> list:
         ContactView(Contact, endpoint="contacts", category=directory),
         PublicationView(Publication, endpoint="publications", category=advocacy),
         AdvocacyIssueView(AdvocacyIssue, endpoint="advocacy_issues", category=advocacy),
+        *monitoring_screens(),
         ImportView(name=_l("Import from Excel"), endpoint="imports", url="/import"),
         ReportingView(name=_l("Monthly reporting"), endpoint="reporting", url="/reporting"),
         TargetView(Target, endpoint="targets"),
@@ -105,6 +108,17 @@ def screens() -> list:
         TrashView(record_views, name=_l("Trash"), endpoint="trash", url="/trash",
                   category=administration),
         JobView(name=_l("My imports and downloads"), endpoint="jobs", url="/jobs"),
+    ]
+
+
+def monitoring_screens() -> list:
+    """The monitoring and advocacy screens: figures from sources and their look-up lists."""
+    monitoring = _l("Monitoring")
+    return [
+        MonitoringFigureView(MonitoringFigure, endpoint="monitoring_figures",
+                             category=monitoring),
+        IndicatorView(Indicator, endpoint="monitoring_indicators", category=monitoring),
+        PlaceView(Place, endpoint="monitoring_places", category=monitoring),
     ]
 
 

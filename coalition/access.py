@@ -44,6 +44,12 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
     "donor": {"*": {READ: NONE, WRITE: NONE}},
 }
 
+# monitoring: indicators and places are shared look-up lists any office may add to
+RULES["coordinator"].update({
+    "monitoring_indicators": {READ: ALL, WRITE: ALL},
+    "monitoring_places": {READ: ALL, WRITE: ALL},
+})
+
 #: what each role may open beyond record screens
 FEATURES: dict[str, set[str]] = {
     "admin": {"dashboard", "export", "drilldown", "approve", "reopen"},

@@ -175,3 +175,46 @@ ADVOCACY_STATUSES = Choices(
     ("resolved", _l("Resolved")),
     ("closed", _l("Closed without result")),
 )
+
+# --- monitoring and advocacy: figures, testimonies ---------------------------------------------
+FIGURE_MEASURES = Choices(
+    ("flow", _l("Flow: so many in the period")),
+    ("stock", _l("Stock: so many as of a date")),
+)
+
+PLACE_KINDS = Choices(
+    ("crossing", _l("Border crossing")),
+    ("governorate", _l("Governorate")),
+    ("city", _l("City")),
+    ("country", _l("Country")),
+)
+
+SOURCE_KINDS = Choices(
+    ("crossing_administration", _l("Crossing administration")),
+    ("human_rights_organisation", _l("Human-rights organisation")),
+    ("media", _l("Media")),
+    ("own_monitoring", _l("Our own monitoring")),
+    ("government", _l("Government")),
+)
+
+RELIABILITY = Choices(
+    ("confirmed", _l("Confirmed")),
+    ("probable", _l("Probable")),
+    ("unverified", _l("Unverified")),
+)
+
+TESTIMONY_SUBJECTS = Choices(
+    ("forced_deportation", _l("Forced deportation")),
+    ("detention", _l("Detention")),
+    ("disappearance", _l("Disappearance")),
+    ("violence", _l("Violence")),
+    ("other", _l("Other")),
+)
+
+#: the border crossings the deportation KPIs name, each figure's label
+CROSSINGS = Choices(
+    ("tel_abyad", _l("Deported through Tel Abyad")),
+    ("bab_al_hawa", _l("Deported through Bab al-Hawa")),
+    ("bab_al_salama", _l("Deported through Bab al-Salama")),
+    ("jarablus", _l("Deported through Jarablus")),
+)

@@ -15,6 +15,7 @@ from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.meetings.models import Meeting
+from coalition.monitoring.models import CROSSING_PLACES, Indicator, MonitoringFigure, Place
 from coalition.normalize import contact_key
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -204,6 +205,7 @@ def load_demo(password: str) -> bool:
     _activities_and_events(rng, offices, tracks, projects, partners)
     _publications(rng, offices, tracks, projects)
     _cases(rng, offices, tracks, projects)
+    _monitoring(offices, tracks)
     db.session.commit()
     return True
 
@@ -394,3 +396,62 @@ def _cases(rng, offices, tracks, projects) -> None:
                 notes="ملاحظات شخصية سرية",
             )
         db.session.add(case)
+
+
+# --- monitoring (000, 004): deportations per crossing, published stocks ----------------------
+#: Syrians deported from Turkey per crossing, January–July 2024 (000: "about 57,000")
+DEPORTED_2024 = {"tel_abyad": 12016, "bab_al_hawa": 14603, "bab_al_salama": 18601,
+                 "jarablus": 11852}
+INDICATORS = [
+    dict(code="deportations", name_ar="الترحيل", name_en="Deportations"),
+    dict(code="deaths_under_torture", name_ar="الوفيات تحت التعذيب",
+         name_en="Deaths under torture"),
+    dict(code="deaths_under_torture_children", name_ar="الوفيات تحت التعذيب: أطفال",
+         name_en="Deaths under torture: children"),
+    dict(code="deaths_under_torture_women", name_ar="الوفيات تحت التعذيب: نساء",
+         name_en="Deaths under torture: women"),
+    dict(code="enforced_disappearances", name_ar="الإخفاء القسري",
+         name_en="Enforced disappearances"),
+]
+#: the figures the campaign for detainees publishes (004), since 2011, as of its statement
+STOCKS_004 = [("deaths_under_torture", 13200), ("deaths_under_torture_children", 163),
+              ("deaths_under_torture_women", 43), ("enforced_disappearances", 96000)]
+CAMPAIGN_DATE = date(2024, 6, 26)  # the day in support of victims of torture
+
+
+def _month_end(first: date) -> date:
+    """The last day of `first`'s month."""
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+
+
+def _monitoring(offices, tracks) -> None:
+    """The deportations of 000 per crossing and month, and the stocks 004 publishes."""
+    rng = random.Random(57072)  # its own, so the rest of the demo stays as it was
+    places = _upsert(Place, [dict(code=code, name_ar=ar, name_en=en, place_kind="crossing")
+                             for code, ar, en in CROSSING_PLACES]
+                     + [dict(code="syria", name_ar="سوريا", name_en="Syria",
+                             place_kind="country")])
+    indicators = _upsert(Indicator, INDICATORS)
+    db.session.flush()
+    months = [date(2024, month, 1) for month in range(1, 8)]
+    for code, total in DEPORTED_2024.items():
+        for first, value in zip(months, split(total, len(months), rng, 900), strict=True):
+            db.session.add(MonitoringFigure(
+                indicator=indicators["deportations"], place=places[code], measure="flow",
+                period_start=first, period_end=_month_end(first), value=value,
+                office=offices["advocacy"], track=tracks["advocacy"],
+                source_name="القائمون على المعبر (عبر منظمة «سوريون»)",
+                source_kind="crossing_administration",
+                source_wording="مغادرة الأراضي التركية",
+                note="المصطلح الذي طُلب من المعابر استخدامه يخلط بين الترحيل القسري والعودة "
+                     "الطوعية.",
+                reliability="probable", publishable=True))
+    for code, value in STOCKS_004:
+        db.session.add(MonitoringFigure(
+            indicator=indicators[code], place=places["syria"], measure="stock",
+            as_of=CAMPAIGN_DATE, value=value, office=offices["detainees"],
+            track=tracks["advocacy"], source_name="الحملة الدولية من أجل المعتقلين",
+            source_kind="human_rights_organisation",
+            source_wording="منذ بداية الثورة عام 2011 وحتى يومنا هذا",
+            note="أرقام تنشرها الحملة؛ لا تُجمع مع أرقام سابقة.",
+            reliability="probable", publishable=True))

@@ -9,6 +9,7 @@ from coalition.evidence.models import Evidence
 from coalition.jobs.models import Job, JobFile
 from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
+from coalition.monitoring.models import Indicator, MonitoringFigure, Place
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 from coalition.publications.models import AdvocacyIssue, Publication
@@ -16,6 +17,7 @@ from coalition.reporting.models import ReportingMonth
 
 __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
-    "Event", "Evidence", "Job", "JobFile", "Meeting", "Office", "Partner", "Project",
-    "Publication", "ReportingMonth", "Target", "Track", "Training", "User", "Video",
+    "Event", "Evidence", "Indicator", "Job", "JobFile", "Meeting", "MonitoringFigure",
+    "Office", "Partner", "Place", "Project", "Publication", "ReportingMonth", "Target",
+    "Track", "Training", "User", "Video",
 ]

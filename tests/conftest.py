@@ -29,7 +29,7 @@ from sqlalchemy import Integer, text  # noqa: E402
 from app import create_app  # noqa: E402
 from coalition.database import db  # noqa: E402
 from coalition.extensions import limiter  # noqa: E402
-from coalition.models import Office, Project, Track, User  # noqa: E402
+from coalition.models import Indicator, Office, Place, Project, Track, User  # noqa: E402
 from tests.helpers import DEMO_PASSWORD, PASSWORD, sign_in  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -140,11 +140,18 @@ def world(app: Flask) -> dict:
         for user in users.values():
             user.set_password(PASSWORD)
         db.session.add_all(users.values())
+        # what monitoring figures refer to: an indicator and a border crossing
+        # (the migration seeds them; a test that emptied the tables has none)
+        deported = db.session.query(Indicator).filter_by(code="deportations").one_or_none() \
+            or Indicator(code="deportations", name_ar="الترحيل", name_en="Deportations")
+        crossing = db.session.query(Place).filter_by(code="tel_abyad").one_or_none() or Place(
+            code="tel_abyad", name_ar="تل أبيض", name_en="Tel Abyad", place_kind="crossing")
+        db.session.add_all([deported, crossing])
         db.session.commit()
         return {
             "office_a": a.id, "office_b": b.id, "track_1": t1.id, "track_2": t2.id,
             "project": p.id, "users": {k: u.username for k, u in users.items()},
-            "today": date.today(),
+            "today": date.today(), "indicator": deported.id, "crossing": crossing.id,
         }
 
 

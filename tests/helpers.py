@@ -21,9 +21,12 @@ from coalition.models import (
     CasePersonal,
     Contact,
     Event,
+    Indicator,
     Meeting,
+    MonitoringFigure,
     Office,
     Partner,
+    Place,
     Project,
     Publication,
     Track,
@@ -143,12 +146,49 @@ def make_contact(**fields: Any) -> Contact:
                              **fields}))
 
 
+# --- monitoring ---------------------------------------------------------------------------------
+def make_indicator(code: str | None = None, **fields: Any) -> Indicator:
+    """An indicator (deportations by default, if no other has that code yet)."""
+    code = code or f"indicator_{next(_serial)}"
+    return _saved(Indicator(**{"code": code, "name_ar": f"مؤشر {code}", "name_en": code,
+                               **fields}))
+
+
+def make_place(code: str | None = None, **fields: Any) -> Place:
+    """A place figures stand at; a border crossing unless told otherwise."""
+    code = code or f"place_{next(_serial)}"
+    return _saved(Place(**{"code": code, "name_ar": f"معبر {code}", "name_en": code,
+                           "place_kind": "crossing", **fields}))
+
+
+def _named(model: type, code: str, factory) -> Any:
+    """The record of that code, made if it is not there yet."""
+    return db.session.query(model).filter_by(code=code).one_or_none() or factory(code)
+
+
+def make_monitoring_figure(office_id: int, **fields: Any) -> MonitoringFigure:
+    """A deportation flow of January 2024 through Tel Abyad, unless told otherwise."""
+    if "indicator" not in fields and "indicator_id" not in fields:
+        fields["indicator"] = _named(Indicator, "deportations", make_indicator)
+    if "place" not in fields and "place_id" not in fields:
+        fields["place"] = _named(Place, "tel_abyad", make_place)
+    if fields.get("measure") == "stock":
+        fields.setdefault("as_of", DAY)
+    else:
+        fields.setdefault("period_start", DAY)
+        fields.setdefault("period_end", date(2024, 1, 31))
+    return _saved(MonitoringFigure(**{"office_id": office_id, "value": 100,
+                                      "source_name": "إدارة المعبر", **fields}))
+
+
 #: admin endpoint -> the factory of one of its records in an office (None: not an office's)
 FACTORIES = {
     "meetings": make_meeting, "trainings": make_training, "videos": make_video,
     "awareness_activities": make_awareness_activity, "events": make_event,
     "publications": make_publication, "advocacy_issues": make_advocacy_issue,
     "cases": make_case, "contacts": None, "partners": None,
+    "monitoring_figures": make_monitoring_figure, "monitoring_indicators": None,
+    "monitoring_places": None,
 }
 
 
@@ -191,6 +231,17 @@ def office_forms(world: dict) -> dict[str, tuple[type, dict[str, str], str, str]
                                "partnership_status": "active",
                                "partnership_start": "2023-01-01"},
                      "name_latin", "Partner Association"),
+        "monitoring_figures": (MonitoringFigure, {
+            **tagged, "indicator": str(world["indicator"]), "place": str(world["crossing"]),
+            "measure": "flow",
+            "period_start": "2024-03-01", "period_end": "2024-03-31", "value": "1500",
+            "source_name": "إدارة المعبر", "source_kind": "crossing_administration",
+            "source_wording": "مغادرة الأراضي التركية", "reliability": "probable"},
+            "value", 1700),
+        "monitoring_indicators": (Indicator, {"code": "arrests", "name_ar": "الاعتقالات",
+                                              "name_en": "Arrests"}, "name_en", "Arrests made"),
+        "monitoring_places": (Place, {"code": "kilis", "name_ar": "كلس", "name_en": "Kilis",
+                                      "place_kind": "city"}, "name_en", "Kilis city"),
         "contacts": (Contact, {"name": "أحمد الحلبي", "contact_kind": "person",
                                "organisation": "رئاسة الهجرة", "category": "government"},
                      "title", "مدير"),

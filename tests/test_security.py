@@ -37,6 +37,11 @@ SCREENS = {
     "tracks": (STAFF, {"admin"}, {"admin"}),
     "projects": (STAFF, {"admin"}, {"admin"}),
     "users": ({"admin"}, {"admin"}, {"admin"}),
+    "monitoring_figures": (STAFF, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"}),
+    # indicators and places are look-up lists every office adds to
+    **{kind: (STAFF, {"coordinator_a", "coordinator_b", "admin"},
+              {"coordinator_a", "coordinator_b", "admin"})
+       for kind in ("monitoring_indicators", "monitoring_places")},
 }
 
 #: other endpoints -> (method, url, roles that get an answer, the answer)
@@ -117,6 +122,8 @@ def ids(app, world):
         found["users"] = db.session.query(User.id).filter_by(username="coord_a").scalar()
         found["tracks"], found["projects"] = world["track_1"], world["project"]
         found["office_a"] = found["offices"] = world["office_a"]
+        found["monitoring_indicators"] = world["indicator"]
+        found["monitoring_places"] = world["crossing"]
         return found
 
 

@@ -24,13 +24,15 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
 from coalition.cases.models import Case
-from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES
+from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES, CROSSINGS
 from coalition.contacts.models import Contact
 from coalition.kpis import indexes  # noqa: F401  the tables' KPI indexes, for migrations
 from coalition.meetings.models import Meeting
+from coalition.monitoring.models import DEPORTATIONS, MonitoringFigure
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
 
@@ -49,7 +51,8 @@ DIMENSIONS = {"office": "office_id", "track": "track_id", "project": "project_id
 
 
 class Cond(NamedTuple):
-    """A condition on a column: op is eq, ne, in or empty (value True: IS NULL)."""
+    """A condition on a column: op is eq, ne, in or empty (value True: IS NULL), or code
+    (`column` names a relation to a named record: the related record has that code)."""
 
     column: str
     op: str
@@ -66,7 +69,22 @@ class Cond(NamedTuple):
             return column.in_(self.value)
         if self.op == "empty":
             return column.is_(None) if self.value else column.is_not(None)
+        if self.op == "code":
+            target, local = self._related(model)
+            return local.in_(select(target.id).where(target.code == self.value))
         raise ValueError(self.op)
+
+    def _related(self, model):
+        """The named model a "code" condition's relation points to, and its foreign key."""
+        relation = getattr(model, self.column).property
+        (local,) = relation.local_columns
+        return relation.mapper.class_, getattr(model, local.key)
+
+    def listed(self, model) -> tuple:
+        """(column, op, value) as an admin list filters it: a relation by its record's code."""
+        if self.op == "code":
+            return self._related(model)[0].code, "eq", self.value
+        return getattr(model, self.column), self.op, self.value
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,16 @@ def _is(column: str, value: Any) -> tuple[Cond, ...]:
 CASE = {"model": Case, "date": "opened_on", "sensitive": BREAKDOWN}
 MEETING = {"model": Meeting, "date": "date"}
 TRAINING = {"model": Training, "date": "start_date"}
+
+# --- monitoring: flows add up over the period; stocks are never summed (see monitoring) ---
+DEPORTATION_FLOWS = {"model": MonitoringFigure, "date": "dated_on", "total": "value"}
+_DEPORTED = (Cond("indicator", "code", DEPORTATIONS), Cond("measure", "eq", "flow"))
+MONITORING: tuple[Kpi, ...] = (
+    Kpi("deportations.total", _l("Deportations"), **DEPORTATION_FLOWS, where=_DEPORTED),
+    *(Kpi(f"deportations.by_crossing.{code}", label, **DEPORTATION_FLOWS,
+          where=(*_DEPORTED, Cond("place", "code", code))) for code, label in CROSSINGS),
+)
+CROSSING_KEYS = tuple(f"deportations.by_crossing.{code}" for code in CROSSINGS.codes)
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("cases.total", _l("Cases responded to"), Case, "opened_on", sensitive=TOTAL),
@@ -145,6 +173,7 @@ KPIS: tuple[Kpi, ...] = (
         period=ALWAYS),
     Kpi("events.total", _l("Events"), Event, "date"),
     Kpi("publications.total", _l("Publications"), Publication, "date"),
+    *MONITORING,
 )
 
 #: how many of the participants were women, men and under 18, where the record says
@@ -183,7 +212,8 @@ BY_KEY: dict[str, Kpi] = {kpi.key: kpi for kpi in KPIS}
 
 #: the columns (besides office, track and project) the figures of a model are broken down
 #: by; the rollups keep them, so those breakdowns are read from the rollups too
-BREAKDOWNS: dict[type, tuple[str, ...]] = {Training: ("training_kind",), Partner: ("origin",)}
+BREAKDOWNS: dict[type, tuple[str, ...]] = {Training: ("training_kind",), Partner: ("origin",),
+                                           MonitoringFigure: ("place_id",)}
 
 #: the annual report's ten figures, each with the figure shown beneath it (if any)
 CARDS: tuple[tuple[str, str | None], ...] = (

@@ -99,7 +99,7 @@ class Links:
             needs = _period(kpi, filters.start, filters.end)
         if needs is None:
             return None
-        needs += [(kpi.column(c.column), c.op, c.value) for c in (*kpi.where, *where)]
+        needs += [c.listed(kpi.model) for c in (*kpi.where, *where)]
         for name in kpi.dimensions:
             if (record := getattr(filters, name)) is not None:
                 needs.append((FILTER_MODELS[name].code, "eq", record.code))

@@ -13,7 +13,7 @@ from coalition import access
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
 from coalition.i18n import language, text_direction
-from coalition.kpis import charts
+from coalition.kpis import charts, monitoring
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
     BY_KEY,
@@ -132,7 +132,9 @@ class DashboardView(BaseView):
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
             values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
             figures={name: charts.to_json(fig) for name, fig in figures.items()},
-            ignored=self._ignored(filters), **context)
+            ignored=self._ignored(filters),
+            monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
+            **context)
 
     @staticmethod
     def _card(key: str, sub: str | None, values: Figures, before: Figures | None,

@@ -1,0 +1,162 @@
+"""Monitoring figures: indicators and places as data, flows that add up, stocks that never do."""
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text, event, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.choices import FIGURE_MEASURES, PLACE_KINDS, RELIABILITY, SOURCE_KINDS
+from coalition.database import OfficeWork, db
+from coalition.fields import Field, Fields, dates_in_order, office_work
+from coalition.offices.models import NAMES, NamedRecord
+
+#: the border crossings every coalition monitors (the KPIs name them, `CROSSINGS` in
+#: choices); offices add others as data: (code, Arabic name, English name)
+CROSSING_PLACES = (
+    ("tel_abyad", "تل أبيض", "Tel Abyad"),
+    ("bab_al_hawa", "باب الهوى", "Bab al-Hawa"),
+    ("bab_al_salama", "باب السلامة", "Bab al-Salama"),
+    ("jarablus", "جرابلس", "Jarablus"),
+)
+#: the indicator the deportation figures count
+DEPORTATIONS = "deportations"
+
+
+class Indicator(NamedRecord):
+    """What a figure counts (deportations, deaths under torture …); offices add their own."""
+
+    __tablename__ = "monitoring_indicators"
+
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    fields = Fields(*NAMES, Field("description", _l("Description")),
+                    title=_l("Monitoring indicators"))
+
+
+class Place(NamedRecord):
+    """Where a figure stands: a border crossing, a governorate, a city or a country."""
+
+    __tablename__ = "monitoring_places"
+
+    place_kind: Mapped[str] = mapped_column("kind", String(20), default="crossing", index=True)
+
+    fields = Fields(*NAMES, Field("place_kind", _l("Kind of place"), choices=PLACE_KINDS,
+                                  required=True, listed=True, filtered=True, aliases=("kind",)),
+                    title=_l("Monitoring places"))
+
+
+def _check_figure(values) -> list[tuple[str, str]]:
+    """A flow covers a period (from, to); a stock stands at a date; never both."""
+    measure = values.get("measure")
+    if measure == "flow":
+        found = [(name, _("A flow needs the first and last day of its period."))
+                 for name in ("period_start", "period_end") if not values.get(name)]
+        if values.get("as_of"):
+            found.append(("as_of", _("A flow covers a period: leave the date it stands at "
+                                     "empty.")))
+        return found or dates_in_order(values, "period_start", "period_end")
+    if measure == "stock":
+        found = [] if values.get("as_of") else [
+            ("as_of", _("A stock needs the date it stands at."))]
+        found += [(name, _("A stock stands at a date: leave the period empty."))
+                  for name in ("period_start", "period_end") if values.get(name)]
+        return found
+    return []
+
+
+def _dated_on(context) -> dt.date | None:
+    """The day a row inserted without the ORM's hooks (an import) is dated by."""
+    values = context.get_current_parameters()
+    return values.get("period_start") or values.get("as_of")
+
+
+class MonitoringFigure(OfficeWork):
+    """A statistic recorded from a source, in the source's own words."""
+
+    __tablename__ = "monitoring_figures"
+
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("monitoring_indicators.id"),
+                                              index=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_places.id"),
+                                                 index=True)
+    measure: Mapped[str] = mapped_column(String(10), default="flow", index=True)
+    period_start: Mapped[dt.date | None]
+    period_end: Mapped[dt.date | None]
+    as_of: Mapped[dt.date | None]
+    #: the day that places the figure in time: its period's first day, or its date (kept
+    #: by `_date_figure`, and for rows inserted in bulk by the column's default)
+    dated_on: Mapped[dt.date] = mapped_column(default=_dated_on, index=True)
+    value: Mapped[int] = mapped_column(default=0)
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    source_kind: Mapped[str | None] = mapped_column(String(30))
+    source_wording: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    reliability: Mapped[str | None] = mapped_column(String(20))
+    publishable: Mapped[bool] = mapped_column(default=False)
+
+    indicator = relationship("Indicator")
+    place = relationship("Place")
+
+    fields = Fields(
+        Field("indicator", _l("Indicator"), required=True, listed=True, filtered=True,
+              donor=True),
+        Field("place", _l("Place"), listed=True, filtered=True, donor=True,
+              help=_l("A border crossing, a governorate, a city or the country.")),
+        Field("measure", _l("Flow or stock"), choices=FIGURE_MEASURES, required=True,
+              listed=True, filtered=True, donor=True, help=_l(
+                  "A flow is so many in a period and adds up; a stock is so many as of a "
+                  "date and is never added up.")),
+        Field("period_start", _l("Period from"), filtered=True, donor=True,
+              help=_l("For a month, its first and last day.")),
+        Field("period_end", _l("Period to"), donor=True),
+        Field("as_of", _l("As of"), filtered=True, donor=True,
+              help=_l("For a stock: the date the figure stands at.")),
+        Field("dated_on", _l("Dated"), entered=False, imported=False, listed=True,
+              filtered=True, donor=True,
+              help=_l("The first day of a flow's period, or the date of a stock.")),
+        Field("value", _l("Value"), required=True, minimum=0, listed=True, donor=True),
+        *office_work(listed=("office",)),
+        Field("source_name", _l("Source"), required=True, listed=True, searched=True,
+              donor=True),
+        Field("source_kind", _l("Kind of source"), choices=SOURCE_KINDS, filtered=True,
+              donor=True),
+        Field("source_wording", _l("The source's wording"), searched=True, donor=True,
+              help=_l("The source's own term, e.g. “leaving Turkish territory”.")),
+        Field("note", _l("Note"), donor=True),
+        Field("reliability", _l("Reliability"), choices=RELIABILITY, listed=True,
+              filtered=True, donor=True),
+        Field("publishable", _l("May be published"), listed=True, filtered=True),
+        rules=_check_figure,
+        title=_l("Monitoring figures"),
+    )
+
+    def __str__(self) -> str:
+        when = self.as_of or self.period_start
+        return f"{self.indicator} — {self.place or ''} {when or ''}: {self.value}"
+
+
+@event.listens_for(MonitoringFigure, "before_insert")
+@event.listens_for(MonitoringFigure, "before_update")
+def _date_figure(_mapper, _connection, figure: MonitoringFigure) -> None:
+    """A figure is dated by its period's first day, or by the date a stock stands at."""
+    figure.dated_on = figure.period_start or figure.as_of
+
+
+def latest_stocks(end: dt.date | None, *, published_only: bool = True,
+                  office_id: int | None = None) -> list[MonitoringFigure]:
+    """The latest stock of each indicator (and place) as of `end`: stocks are never summed."""
+    query = select(MonitoringFigure).where(MonitoringFigure.deleted_at.is_(None),
+                                           MonitoringFigure.measure == "stock")
+    if end is not None:
+        query = query.where(MonitoringFigure.as_of <= end)
+    if published_only:
+        query = query.where(MonitoringFigure.publishable.is_(True))
+    if office_id is not None:
+        query = query.where(MonitoringFigure.office_id == office_id)
+    latest: dict[tuple, MonitoringFigure] = {}
+    for figure in db.session.scalars(query.order_by(MonitoringFigure.as_of,
+                                                    MonitoringFigure.id)):
+        latest[(figure.indicator_id, figure.place_id)] = figure
+    return sorted(latest.values(), key=lambda f: (f.indicator.code, str(f.place or "")))
