@@ -25,18 +25,20 @@ from coalition.kpis.visibility import suppress_below
 @click.option("--suppress-below", "below", type=click.IntRange(min=0),
               help="Hide case breakdowns below this, and enough others that they cannot be "
                    "worked out (0: off; default: DONOR_SUPPRESS_BELOW, else 5).")
+@click.option("--approved", is_flag=True, help="Only records in approved months.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The .xlsx file to write.")
 @with_appcontext
 def export_donor(start: str | None, end: str | None, office: str | None, track: str | None,
                  project: str | None, lang: str | None, below: int | None,
-                 output: str) -> None:
+                 approved: bool, output: str) -> None:
     """Write the donor workbook of a period (and an office, track or project) to a file."""
     languages = current_app.config["LANGUAGES"]
     lang = lang or language()
     if lang not in languages:
         raise click.UsageError(f"--lang: {', '.join(languages)}")
-    args = {"from": start, "to": end, "office": office, "track": track, "project": project}
+    args = {"from": start, "to": end, "office": office, "track": track, "project": project,
+            "approved": "1" if approved else None}
     with force_locale(lang):
         try:
             filters = Filters.parse({k: v for k, v in args.items() if v})

@@ -45,16 +45,18 @@ def _audience(username: str | None, role: str | None, office: int | None) -> Aud
 @click.option("--as-role", "role", type=click.Choice(sorted(RULES)),
               help="Print what this role sees (default: everything).")
 @click.option("--as-office", "as_office", type=int, help="The office of --as-role coordinator.")
+@click.option("--approved", is_flag=True, help="Only records in approved months.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @with_appcontext
 def kpis(year: str | None, quarter: str | None, month: str | None, start: str | None,
          end: str | None, office: str | None, track: str | None, project: str | None,
-         username: str | None, role: str | None, as_office: int | None,
+         username: str | None, role: str | None, as_office: int | None, approved: bool,
          as_json: bool) -> None:
     """Print every KPI, computed from the records, under the filters given."""
     audience = _audience(username, role, as_office)
     args = {"year": year, "quarter": quarter, "month": month, "from": start, "to": end,
-            "office": office, "track": track, "project": project}
+            "office": office, "track": track, "project": project,
+            "approved": "1" if approved else None}
     try:
         filters = Filters.parse({k: v for k, v in args.items() if v})
     except FilterError as error:  # in the default language, as every command speaks

@@ -35,6 +35,8 @@ class Filters:
     project: Project | None = None
     #: "year", "quarter" or "month" when the period is one, so the previous one is too
     unit: str | None = None
+    #: only records in months their office has had approved (coalition.kpis.approved)
+    approved: bool = False
 
     @classmethod
     def parse(cls, args: Mapping[str, str], default_office: int | None = None) -> "Filters":
@@ -46,7 +48,7 @@ class Filters:
         if "office" not in args and default_office is not None:
             args["office"] = str(default_office)
         named = {name: _lookup(name, args.get(name)) for name in FILTER_MODELS}
-        return cls(start=start, end=end, unit=unit, **named)
+        return cls(start=start, end=end, unit=unit, approved=_flag(args, "approved"), **named)
 
     def ids(self, name: str) -> int | None:
         """The id of the office, track or project filtered on (None: all)."""
@@ -59,6 +61,7 @@ class Filters:
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
             **{name: self.ids(name) for name in FILTER_MODELS},
+            **({"approved": True} if self.approved else {}),
         }
 
     def previous(self) -> "Filters | None":
@@ -72,6 +75,16 @@ class Filters:
                                                               -months) - timedelta(days=1))
         length = self.end - self.start + timedelta(days=1)
         return replace(self, start=self.start - length, end=self.start - timedelta(days=1))
+
+
+def _flag(args: dict, name: str) -> bool:
+    """An on/off filter: 1 (yes, true, on) or 0 (no, false, off); absent is off."""
+    value = args.get(name, "0").casefold()
+    if value in ("1", "yes", "true", "on"):
+        return True
+    if value in ("0", "no", "false", "off"):
+        return False
+    raise FilterError(_l("approved is 1 (only approved months) or 0."))
 
 
 def _add_months(day: date, months: int) -> date:

@@ -11,6 +11,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import db
 from coalition.kpis import rollups
+from coalition.kpis.approved import approved_only
 from coalition.kpis.definitions import (
     ACTIVE,
     ALWAYS,
@@ -92,6 +93,12 @@ def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[lis
         if all(k.period == DATED for k in kpis) and all(f.start for f in asks):
             where.append(when >= min(f.start for f in asks))
     extra = [[getattr(model, c) == v for c, v in sorted(own - shared)] for own in wanted]
+    # approved months only: for every ask in the WHERE, else in the asks' FILTER clauses
+    if all(filters.approved for filters in asks):
+        where += approved_only(model, asks[0])
+    else:
+        extra = [own + approved_only(model, filters) for own, filters in zip(extra, asks,
+                                                                             strict=True)]
     return where, extra
 
 
@@ -175,12 +182,17 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
             tables[table] += [(index, kpi) for kpi in kpis]
     results: list[dict[str, Number]] = [{} for _ in asks]
     ready = {} if direct else rollups.usable()[1]
-    for asked in tables.values():
-        rollup = ready.get(asked[0][1].model)
-        if rollup is not None:
-            row = _from_rollup(rollup, asked, asks)
-            for (n, kpi), value in zip(asked, row, strict=True):
+    for every in tables.values():
+        rollup = ready.get(every[0][1].model)
+        # the rollups do not know which months are approved: those asks read the records
+        rolled = [(n, kpi) for n, kpi in every if rollup is not None and not (
+            asks[n][0].approved and approved_only(kpi.model, asks[n][0]))]
+        if rolled:
+            row = _from_rollup(rollup, rolled, asks)
+            for (n, kpi), value in zip(rolled, row, strict=True):
                 results[n][kpi.key] = number(value)
+        asked = [(n, kpi) for n, kpi in every if (n, kpi) not in rolled]
+        if not asked:
             continue
         numbers = sorted({n for n, _kpi in asked})
         where, extra = _scope([kpi for _n, kpi in asked], [asks[n][0] for n in numbers])
@@ -278,6 +290,8 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
     ready = {} if direct else rollups.usable()[1]
     for kpis in _by_table(keys).values():
         rollup = ready.get(kpis[0].model)
+        if approved_only(kpis[0].model, filters):
+            rollup = None  # the rollups do not know which months are approved
         statement = _grouped_rollup(rollup, kpis, filters, by) if rollup else None
         if statement is None:
             statement = _grouped(kpis, filters, by)

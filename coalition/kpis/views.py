@@ -14,6 +14,7 @@ from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
+from coalition.kpis.approved import approved_note
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
     BY_KEY,
@@ -126,6 +127,7 @@ class DashboardView(BaseView):
             "offices": self._offices(offices, per_office, links, rtl),
         }
         context.update(participant_rows=participant_rows(values))
+        context.update(approved_note=approved_note())
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,

@@ -187,8 +187,10 @@ def visible_breakdown(audience: Audience, filters: Filters, keys: Iterable[str],
 
 # --- the table of sensitive figures, and secondary suppression -------------------------------
 def _table_of(filters: Filters) -> tuple:
-    """What a table is decided on: the period, track and project (not the office)."""
-    return filters.start, filters.end, filters.ids("track"), filters.ids("project")
+    """What a table is decided on: the period, track and project (not the office), and
+    whether only approved months count."""
+    return (filters.start, filters.end, filters.ids("track"), filters.ids("project"),
+            filters.approved)
 
 
 def _cell(kpi: Kpi, filters: Filters) -> Cell:

@@ -121,20 +121,21 @@ def mark(actual: float | None, target: float, expected: float) -> str | None:
     return ON_TRACK
 
 
-def filters_of(target: Target) -> Filters:
-    """The filters a target's actual is read under: its period, office and project."""
+def filters_of(target: Target, approved: bool = False) -> Filters:
+    """The filters a target's actual is read under: its period, office and project (and,
+    if asked, approved months only)."""
     start, end = period_of(target.year, target.quarter)
     return Filters(start=start, end=end, office=target.office, project=target.project,
-                   unit="quarter" if target.quarter else "year")
+                   unit="quarter" if target.quarter else "year", approved=approved)
 
 
 def progress(targets: Sequence[Target], audience: Audience | None = None,
-             today: date | None = None) -> list[TargetRow]:
+             today: date | None = None, approved: bool = False) -> list[TargetRow]:
     """Each target with its actual (one SELECT per table for all of them), as `audience`
-    (default: everything) may see it."""
+    (default: everything) may see it; with `approved`, in approved months only."""
     audience = audience or Audience.operator()
     today = today or date.today()
-    asks = [(filters_of(target), [target.kpi]) for target in targets]
+    asks = [(filters_of(target, approved), [target.kpi]) for target in targets]
     shown = figures(audience, asks) if asks else []
     rows = []
     for target, (filters, _keys), values in zip(targets, asks, shown, strict=True):
@@ -178,10 +179,10 @@ def find(year: int | None = None, quarter: int | None = None,
 
 def targets_for(year: int, quarter: int | None = None, office: Office | int | None = None,
                 project: Project | int | None = None, *, audience: Audience | None = None,
-                today: date | None = None) -> list[TargetRow]:
+                today: date | None = None, approved: bool = False) -> list[TargetRow]:
     """The targets of a year (or quarter) for the coalition (office None), an office or a
     project, each with its actual, achieved percentage and mark, in the order of the KPIs."""
-    return progress(find(year, quarter, office, project), audience, today)
+    return progress(find(year, quarter, office, project), audience, today, approved)
 
 
 def asked_period(filters: Filters) -> tuple[int, int | None] | None:
@@ -206,7 +207,7 @@ def for_filters(filters: Filters, audience: Audience, keys: Iterable[str] | None
     if period is None or filters.track is not None:
         return {}
     found = find(*period, filters.office, filters.project, keys=keys)
-    return {row.key: row for row in progress(found, audience, today)}
+    return {row.key: row for row in progress(found, audience, today, filters.approved)}
 
 
 def within(filters: Filters, audience: Audience, today: date | None = None) -> list[TargetRow]:
@@ -223,7 +224,7 @@ def within(filters: Filters, audience: Audience, today: date | None = None) -> l
                 or target.project_id != filters.ids("project")):
             continue
         chosen.append(target)
-    return progress(chosen, audience, today)
+    return progress(chosen, audience, today, filters.approved)
 
 
 def targets_json(filters: Filters, audience: Audience) -> dict[str, dict]:
