@@ -4,6 +4,8 @@ Every view, export, look-up and API route asks `can()` or `scope()`; nothing is 
 in a template. Scopes: ALL offices, OWN office only, or NONE.
 """
 
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
 
@@ -59,7 +61,7 @@ FEATURES: dict[str, set[str]] = {
 }
 
 
-def scope(user, action: str, kind: str) -> str:
+def scope(user: Any, action: str, kind: str) -> str:
     """Return the scope (ALL, OWN or NONE) in which `user` may do `action` on `kind`."""
     if user is None or not user.is_authenticated or not user.active:
         return NONE
@@ -67,7 +69,8 @@ def scope(user, action: str, kind: str) -> str:
     return rules.get(kind, rules.get("*", {})).get(action, NONE)
 
 
-def can(user, action: str, kind: str, office_id: int | None = None, *, any_office=False) -> bool:
+def can(user: Any, action: str, kind: str, office_id: int | None = None, *,
+        any_office: bool = False) -> bool:
     """True if `user` may do `action` on a `kind` record of `office_id`.
 
     With `any_office`, the question is whether the user may do it anywhere at all.
@@ -81,7 +84,7 @@ def can(user, action: str, kind: str, office_id: int | None = None, *, any_offic
     return False
 
 
-def has_feature(user, feature: str) -> bool:
+def has_feature(user: Any, feature: str) -> bool:
     """True if the user's role opens a screen such as the dashboard or exports."""
     return bool(user and user.is_authenticated and user.active) and feature in FEATURES.get(
         user.role, set()

@@ -54,7 +54,7 @@ def register_assets(app: Flask) -> None:
         target = build / endpoint
         manifest[endpoint] = build_folder(Path(folder), target)
         whitenoise.add_files(str(target), prefix=url_path.strip("/") + "/")
-    app.wsgi_app = whitenoise
+    app.wsgi_app = whitenoise  # type: ignore[method-assign]  # the WSGI middleware idiom
     app.extensions["static_manifest"] = manifest
 
     @app.url_defaults
@@ -122,7 +122,9 @@ def _rewrite_css(name: str, content: bytes, names: dict[str, str]) -> bytes:
         quote, reference = match.group(1), match.group(2).strip()
         if reference.startswith(("data:", "/", "#")) or "://" in reference:
             return match.group(0)
-        path, tail = re.match(r"([^?#]*)(.*)", reference).groups()  # keep ?v=… and #…
+        cut = min((i for i in (reference.find("?"), reference.find("#")) if i >= 0),
+                  default=len(reference))
+        path, tail = reference[:cut], reference[cut:]  # keep ?v=… and #…
         found = names.get(posixpath.normpath(posixpath.join(folder, path)))
         if found is None:
             return match.group(0)

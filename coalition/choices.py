@@ -20,7 +20,7 @@ class Choices:
 
     def label(self, code: str | None) -> str:
         """Return the label of a code in the current language ('' for none)."""
-        return str(dict(self.pairs).get(code, code or ""))
+        return str(dict(self.pairs).get(code, code)) if code else ""
 
     def form(self) -> list[tuple[str, object]]:
         """Choices for a form select."""

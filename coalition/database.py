@@ -4,12 +4,12 @@ Every record says who created and last changed it, when, its version and its tra
 """
 
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import has_request_context
 from flask_login import current_user
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, MetaData, event
+from sqlalchemy import ForeignKey, MetaData, Table, event
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -38,6 +38,12 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Flask-SQLAlchemy makes `db.Model` at run time; type checkers see the declarative base it extends.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 class Refused(ValueError):
     """A write the rules refuse (a locked month …); the message says why, in the user's
     language, and every screen, import and command shows it instead of failing."""
@@ -48,7 +54,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Record(db.Model):
+class Record(Model):
     """Abstract base: audit columns, optimistic-locking version and a soft-delete flag."""
 
     __abstract__ = True
@@ -74,12 +80,12 @@ class Record(db.Model):
     updated_by_id: Mapped[int | None]
 
     @declared_attr
-    def created_by(cls):
+    def created_by(cls) -> Mapped[Any]:
         return relationship("User", primaryjoin=f"foreign({cls.__name__}.created_by_id) == User.id",
                             viewonly=True)
 
     @declared_attr
-    def updated_by(cls):
+    def updated_by(cls) -> Mapped[Any]:
         return relationship("User", primaryjoin=f"foreign({cls.__name__}.updated_by_id) == User.id",
                             viewonly=True)
 
@@ -104,7 +110,7 @@ def acting_user_id() -> int | None:
 
 
 @event.listens_for(Session, "before_flush")
-def stamp_records(session: Session, _context, _instances) -> None:
+def stamp_records(session: Session, _context: Any, _instances: Any) -> None:
     """Record who changed each record and when, whatever view or command made the change."""
     user_id = acting_user_id()
     now = utcnow()
@@ -145,19 +151,24 @@ class OfficeWork(Record):
         return mapped_column(ForeignKey("projects.id"), index=True)
 
     @declared_attr
-    def office(cls):
+    def office(cls) -> Mapped[Any]:
         return relationship("Office")
 
     @declared_attr
-    def track(cls):
+    def track(cls) -> Mapped[Any]:
         return relationship("Track")
 
     @declared_attr
-    def project(cls):
+    def project(cls) -> Mapped[Any]:
         return relationship("Project")
 
 
-def inserted_in_bulk(model: type, ids: list[int]) -> None:
+def table_of(model: type[Any]) -> Table:
+    """The model's table (SQLAlchemy types `__table__` as any FROM clause)."""
+    return model.__table__
+
+
+def inserted_in_bulk(model: type[Record], ids: list[int]) -> None:
     """Note records inserted without the ORM (imports), for what the ORM hooks would have
     kept up to date (the KPI rollups) to catch up before the transaction commits."""
     db.session.info.setdefault("inserted_in_bulk", []).append((model, list(ids)))

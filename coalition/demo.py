@@ -8,6 +8,7 @@ positive, 3 under follow-up) and two referred to a lawyer (1 under follow-up, 1 
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from coalition.accounts.models import User
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
@@ -66,7 +67,7 @@ PROJECTS = [
     dict(code="himaya", name_ar="مشروع حماية", name_en="Himaya (protection)",
          description="الحالات القانونية الفردية والوساطة والتوعية القانونية."),
 ]
-USERS = [
+USERS: list[dict[str, Any]] = [
     dict(username="admin", role="admin", display_name="مدير النظام", office=None),
     dict(username="leadership", role="leadership", display_name="القيادة", office=None),
     dict(username="coordinator", role="coordinator", display_name="منسق مكتب الحماية",
@@ -226,7 +227,7 @@ def _partners(rng, offices) -> list[Partner]:
             partnership_status=("active" if i % 7 else "ended") if partnered else
             ("proposed" if i % 2 else "none"),
             partnership_start=start,
-            partnership_end=(min(start + timedelta(days=365), END) if partnered and not i % 7
+            partnership_end=(min(start + timedelta(days=365), END) if start and not i % 7
                              else None),
             written_agreement=partnered and i % 3 == 0,
             office=offices["networking"],
@@ -237,7 +238,8 @@ def _partners(rng, offices) -> list[Partner]:
 
 def _contacts(rng) -> list[Contact]:
     """A directory of just over 3,000 entities and persons, none entered twice."""
-    contacts, keys = [], set()
+    contacts: list[Contact] = []
+    keys: set[str] = set()
     while len(contacts) < 3050:
         org_index = rng.randrange(len(ORGANISATIONS))
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"

@@ -1,6 +1,7 @@
 """Friendly error pages in the user's language, never a traceback."""
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -23,7 +24,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int):
+def render_error(code: int) -> ResponseReturnValue:
     """The error page (or JSON) for an HTTP status."""
     title, message = MESSAGES.get(code, MESSAGES[500])
     if wants_json():

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,7 +21,7 @@ babel = Babel()
 limiter = Limiter(get_remote_address, default_limits=[])
 
 
-def register_extensions(app) -> None:
+def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, sign-in and CSRF protection to the app."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)

@@ -261,7 +261,7 @@ class Bound:
     #: the model attribute a value is written to (a relation's foreign key for ONE)
     attr: str
     #: the related model, for ONE and MANY
-    target: type | None = None
+    target: type[Any] | None = None
     #: the column's own length, for text
     length: int | None = None
 
@@ -269,7 +269,7 @@ class Bound:
 _BOUND: dict[type, tuple[Bound, ...]] = {}
 
 
-def bound(model: type) -> tuple[Bound, ...]:
+def bound(model: type[Any]) -> tuple[Bound, ...]:
     """The model's declared fields with their storage, in the declaration's order."""
     if model not in _BOUND:
         from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, inspect
@@ -304,12 +304,12 @@ def bound(model: type) -> tuple[Bound, ...]:
     return _BOUND[model]
 
 
-def lengths(model: type) -> dict[str, int | None]:
+def lengths(model: type[Any]) -> dict[str, int | None]:
     """Field name -> the longest text its column holds."""
     return {b.field.name: b.length for b in bound(model) if b.kind in (TEXT, CHOICE)}
 
 
-def field_of_attribute(model: type, attr: str) -> Field | None:
+def field_of_attribute(model: type[Any], attr: str) -> Field | None:
     """The declared field stored in a model attribute (`office_id` -> the office field)."""
     declared = getattr(model, "fields", None)
     if declared is None:

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from typing import Any
 
 # Arabic letter variants that people type interchangeably.
 _ARABIC_FOLDS = str.maketrans(
@@ -50,6 +51,6 @@ BIDI_CONTROLS = dict.fromkeys(
     (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
 
 
-def without_bidi_controls(value):
+def without_bidi_controls(value: Any) -> Any:
     """A text without bidi control characters; other values as they are."""
     return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value

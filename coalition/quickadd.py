@@ -1,7 +1,11 @@
 """Adding a partner or a contact from inside another form (a meeting's counterparts), without
 leaving it: a small form in a dialog, refused when the name is already on file."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,8 +25,15 @@ class QuickAdd:
     quick_columns: tuple[str, ...] = ()
     quick_values: dict = {}
     quick_title = ""
+    # given by the record view the mixin is part of
+    can_create: bool
+    create_form: Callable[..., Any]
+    get_url: Callable[..., str]
+    build_new_instance: Callable[[], Any]
+    on_model_change: Callable[..., None]
+    after_model_change: Callable[..., None]
 
-    def duplicate_of(self, form):
+    def duplicate_of(self, form: Any) -> Any:
         """The record already on file under this name, or None; views override it."""
         return None
 
@@ -41,7 +52,7 @@ class QuickAdd:
         return bilingual(*names()) if callable(names) else str(model)
 
     @expose("/quick/", methods=("GET", "POST"))
-    def quick_add(self):
+    def quick_add(self) -> ResponseReturnValue:
         access.require(self.can_create)
         form = self._quick_form()
         if request.method == "GET":

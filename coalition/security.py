@@ -38,7 +38,7 @@ def is_on_site(target: str | None) -> bool:
 
 def on_site(target: str | None, fallback: str | None = None) -> str:
     """`target` if it is a path of this site, else `fallback` (the home page)."""
-    return target if is_on_site(target) else fallback or url_for("admin.index")
+    return target if target and is_on_site(target) else fallback or url_for("admin.index")
 
 
 def _same_host(location: str) -> bool:

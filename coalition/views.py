@@ -2,9 +2,11 @@
 `access`. It imports no domain: the factory in `app.py` lists the screens."""
 
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -57,7 +59,7 @@ class AppForm(FlaskForm, BaseForm):
     """Admin form base: Flask-WTF's CSRF (global CSRFProtect clashes with SecureForm)."""
 
     class Meta:
-        def bind_field(self, form, unbound_field, options):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict) -> Any:
             """Every field of every record form drops bidi controls from what is typed."""
             if len(unbound_field.args) < 3:  # filters not given by position
                 options["filters"] = (without_bidi_controls, *(
@@ -82,7 +84,7 @@ class Declared:
         self.field, self.length = field, length
         self.field_flags = {"required": True} if field.required else {}
 
-    def __call__(self, form, field) -> None:
+    def __call__(self, form: Any, field: Any) -> None:
         typed = any(str(raw).strip() for raw in (field.raw_data or ()))
         if not typed and (is_blank(field.data) or field.process_errors):
             field.errors[:] = []  # an empty date is not "not a valid date": it is missing
@@ -108,6 +110,7 @@ def _filters(model, b: Bound) -> tuple:
     if b.kind == CHOICE:
         return choice_filters(getattr(model, b.attr), b.field.label, b.field.choices)
     if b.kind == ONE:
+        assert b.target is not None  # a ONE field has its related model
         return (relation_filter(b.target, b.field.label),)
     return (b.field.name,)
 
@@ -136,7 +139,7 @@ class RecordView(ModelView):
         "version",
         "deleted_at",
     )
-    column_details_exclude_list = ("deleted_at",)
+    column_details_exclude_list: tuple[str, ...] = ("deleted_at",)
     details_template = "admin/record_details.html"
     list_template = "admin/export_list.html"  # the list with its xlsx and csv downloads
     # dates and numbers shown the locale's way; stored values stay ISO and locale-free
@@ -162,12 +165,16 @@ class RecordView(ModelView):
     # dates typed day/month/year or ISO, in any digits; codes and phones left to right
     model_form_converter = ModelConverter
     filter_converter = FilterConverter()
+    # Flask-Admin's own settings, untyped there
+    column_formatters: Any
+    form_columns: Any
     #: form fields a browser draft never keeps (personal details); "personal_*" always
     personal_fields: tuple[str, ...] = ()
     #: coded choices a new record starts without, whatever the column's default
     form_no_default: tuple[str, ...] = ()
 
-    def __init__(self, model, *, endpoint, category=None, name=None):
+    def __init__(self, model: type[Any], *, endpoint: str, category: str | None = None,
+                 name: Any = None) -> None:
         self.kind = model.__tablename__
         name = name or model.fields.title
         self._declare(model)
@@ -190,7 +197,7 @@ class RecordView(ModelView):
         configure_mappers()  # every model is imported by now: relations can be followed
         declared = model.fields
         fields = {b.field.name: b for b in bound(model)}
-        mine = self  # the screen's own settings, where it has any, win
+        mine: Any = self  # the screen's own settings, where it has any, win
 
         def unless_set(attribute: str, value) -> None:
             if getattr(self, attribute, None) is None:
@@ -218,7 +225,8 @@ class RecordView(ModelView):
         }
         unless_set("form_ajax_refs", {
             name: ajax_ref(name, b.target, *b.field.lookup)
-            for name, b in fields.items() if b.kind == MANY and b.field.lookup} or None)
+            for name, b in fields.items()
+            if b.kind == MANY and b.field.lookup and b.target is not None} or None)
         self.form_widget_args = {
             **{f.name: {"dir": "ltr"} for f in declared if f.ltr},
             **(mine.form_widget_args or {}),
@@ -228,7 +236,7 @@ class RecordView(ModelView):
     def is_accessible(self) -> bool:
         return access.can(current_user, access.READ, self.kind, any_office=True)
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.full_path))
         abort(403)
@@ -256,27 +264,27 @@ class RecordView(ModelView):
 
     # Flask-Admin quietly redirects when an action is off; we answer 403 like everywhere else.
     @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
+    def create_view(self) -> ResponseReturnValue:
         access.require(self.can_create)
         return super().create_view()
 
     @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
+    def edit_view(self) -> ResponseReturnValue:
         access.require(self.can_edit)
         return super().edit_view()
 
     @expose("/delete/", methods=("POST",))
-    def delete_view(self):
+    def delete_view(self) -> ResponseReturnValue:
         access.require(self.can_delete)
         return super().delete_view()
 
     # In-list editing and Flask-Admin's own export are not used (exports are ours): no route.
     @expose("/ajax/update/", methods=("POST",))
-    def ajax_update(self):
+    def ajax_update(self) -> ResponseReturnValue:
         abort(404)
 
     @expose("/export/<export_type>/")
-    def export(self, export_type):
+    def export(self, export_type: str) -> ResponseReturnValue:
         abort(404)
 
     def _get_list_value(self, context, model, name, column_formatters,
@@ -288,7 +296,7 @@ class RecordView(ModelView):
             return Markup('<bdi dir="auto">{}</bdi>').format(value)
         return value
 
-    def may_write(self, model) -> bool:
+    def may_write(self, model: Any) -> bool:
         """True if the signed-in user may change this record (used by list templates)."""
         return access.can(current_user, access.WRITE, self.kind, model.office_scope)
 
@@ -308,14 +316,14 @@ class RecordView(ModelView):
                     item["options"] = live()
         return groups
 
-    def get_query(self):
+    def get_query(self) -> Any:
         # relationship columns of the list are joined-loaded by Flask-Admin (one query a page)
         return self._scoped(super().get_query())
 
-    def get_count_query(self):
+    def get_count_query(self) -> Any:
         return self._scoped(super().get_count_query())
 
-    def get_one(self, id):
+    def get_one(self, id: str) -> Any:
         """Fetch a record for details, edit or delete; 404 if absent, 403 if not allowed."""
         try:
             model = db.session.get(self.model, int(id))
@@ -323,7 +331,7 @@ class RecordView(ModelView):
             model = None
         if model is None or model.deleted_at is not None:
             abort(404)
-        writing = request.endpoint.endswith((".edit_view", ".delete_view"))
+        writing = (request.endpoint or "").endswith((".edit_view", ".delete_view"))
         action = access.WRITE if writing else access.READ
         access.require(access.can(current_user, action, self.kind, model.office_scope))
         return model
@@ -365,7 +373,7 @@ class RecordView(ModelView):
                 if fresh and not form[name].raw_data:
                     form[name].data = None
 
-    def create_form(self, obj=None):
+    def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
         self._no_default(form, fresh=True)
         self._limit_office_choices(form)
@@ -374,7 +382,7 @@ class RecordView(ModelView):
         self._offer_quick_add(form)
         return form
 
-    def edit_form(self, obj=None):
+    def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
         self._no_default(form, fresh=False)
         self._limit_office_choices(form)
@@ -385,7 +393,7 @@ class RecordView(ModelView):
             form.record_version.data = obj.version
         return form
 
-    def check_form(self, form) -> None:
+    def check_form(self, form: Any) -> None:
         """The record's own rules (the declaration's), each beside its field."""
         rules = self.model.fields.rules
         if rules is None:
@@ -396,7 +404,7 @@ class RecordView(ModelView):
             if target is not None and not target.errors:
                 target.errors = [*target.errors, message]
 
-    def validate_form(self, form) -> bool:
+    def validate_form(self, form: Any) -> bool:
         valid = super().validate_form(form)
         # only record forms carry the version; delete and action forms do not
         if is_form_submitted() and "record_version" in form:
@@ -407,7 +415,7 @@ class RecordView(ModelView):
                 field.errors = [e if isinstance(e, dict | list) else str(e) for e in field.errors]
         return valid
 
-    def on_model_change(self, form, model, is_created) -> None:
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if not access.can(current_user, access.WRITE, self.kind, model.office_scope):
             raise ValidationError(_("You may only save records of your own office."))
         sent = getattr(form, "record_version", None)
@@ -424,7 +432,7 @@ class RecordView(ModelView):
                 )
             )
 
-    def changed_since(self, model, version: int) -> str:
+    def changed_since(self, model: Any, version: int) -> str:
         """The fields changed after `version`, with their new values, from the audit trail."""
         changed: dict = {}
         with db.session.no_autoflush:  # the form's values are on the model, not to be saved
@@ -436,7 +444,7 @@ class RecordView(ModelView):
         return "; ".join(f"{labels.get(field, field)} → {_shown(new)}"
                          for field, (_old, new) in changed.items()) or "—"
 
-    def render(self, template, **kwargs):
+    def render(self, template: str, **kwargs: Any) -> str:
         """Details pages show the record's files and its history from the audit trail."""
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
@@ -448,12 +456,12 @@ class RecordView(ModelView):
                               evidence_limit=current_app.config["EVIDENCE_MAX_BYTES"])
         return super().render(template, **kwargs)
 
-    def after_model_change(self, form, model, is_created) -> None:
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """Saved: the next page tells the browser to drop this form's draft (forms.js)."""
         super().after_model_change(form, model, is_created)
         session["draft_saved"] = f"{request.path}|{request.args.get('id', '')}"
 
-    def delete_model(self, model) -> bool:
+    def delete_model(self, model: Any) -> bool:
         """Move the record to the trash instead of deleting it."""
         model.deleted_at = utcnow()
         try:
@@ -528,12 +536,12 @@ def _yes_no(value: bool) -> Markup:
         icon, text, text)
 
 
-def choice_filters(column, label, choices: Choices) -> tuple:
+def choice_filters(column: Any, label: Any, choices: Choices | None) -> tuple:
     """List filters on a coded column: equals, not equal, one of, empty; labels offered."""
     from flask_admin.contrib.sqla import filters
 
     def options():  # lazy labels: Flask-Admin renders them in each request's language
-        return list(choices)
+        return list(choices or ())
 
     return (filters.FilterEqual(column, label, options=options),
             filters.FilterNotEqual(column, label, options=options),
@@ -541,7 +549,7 @@ def choice_filters(column, label, choices: Choices) -> tuple:
             filters.FilterEmpty(column, label))
 
 
-def relation_filter(model, label):
+def relation_filter(model: type[Any], label: Any) -> Any:
     """A list filter by office, track or project: a menu of their names, filtering on codes.
 
     The names are read at each request (in its language); Flask-Admin would read them once,
@@ -574,7 +582,7 @@ class _Lookup(QueryAjaxModelLoader):
         return getattr(model, self.pk), bilingual(*names())
 
 
-def ajax_ref(name: str, model, *fields: str) -> QueryAjaxModelLoader:
+def ajax_ref(name: str, model: type[Any], *fields: str) -> QueryAjaxModelLoader:
     """An ajax look-up of `model` records over `fields`."""
     return _Lookup(name, db.session, model, fields=fields, filters=["deleted_at IS NULL"],
                    page_size=20, placeholder=_l("Type to search…"), minimum_input_length=1)

@@ -2,6 +2,7 @@
 dates, left-to-right values inside right-to-left pages, fields kept out of browser drafts."""
 
 import re
+from typing import Any
 
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
@@ -32,14 +33,14 @@ def reads_left_to_right(name: str) -> bool:
     return bool(_LTR_NAMES.search(name or ""))
 
 
-def ltr_value(value) -> Markup:
+def ltr_value(value: Any) -> Markup:
     """A value isolated left-to-right, so "+90 532 …" is not reversed in an Arabic page."""
     if value is None or value == "":
         return Markup("")
     return Markup('<bdi dir="ltr" class="ltr">{}</bdi>').format(value)
 
 
-def mark_fields(form, personal: tuple[str, ...] = ()) -> None:
+def mark_fields(form: Any, personal: tuple[str, ...] = ()) -> None:
     """Set each field's direction and whether a browser draft may keep it."""
     for field in form:
         attributes = dict(field.render_kw or {})
@@ -55,7 +56,7 @@ class DateInput(TextInput):
     """A text box for a date with its expected format beside it; static/js/datepicker.js
     adds the calendar."""
 
-    def __call__(self, field, **kwargs) -> Markup:
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
         kwargs.setdefault("data-role", "datepicker")
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("placeholder", placeholder())
@@ -70,7 +71,7 @@ class LocalDateField(DateField):
 
     widget = DateInput()
 
-    def process_formdata(self, valuelist) -> None:
+    def process_formdata(self, valuelist: list) -> None:
         text = valuelist[0].strip() if valuelist else ""
         self.data = None
         if text:
@@ -89,7 +90,7 @@ class ModelConverter(AdminModelConverter):
     """Flask-Admin's form converter, with our date field."""
 
     @converts("Date")
-    def convert_date(self, field_args, **extra):
+    def convert_date(self, field_args: dict, **extra: Any) -> Any:
         field_args.pop("widget", None)
         return LocalDateField(**field_args)
 

@@ -1,8 +1,11 @@
 """The architecture holds: the layers of pyproject.toml and no import cycle at all."""
 
+import ast
+import hashlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import grimp
@@ -66,3 +69,56 @@ def test_every_package_is_in_a_layer():
     graph = grimp.build_graph("coalition", cache_dir=None)
     top = {".".join(module.split(".")[:2]) for module in graph.modules if module != "coalition"}
     assert top - placed == set()
+
+
+def test_mypy_passes():
+    """mypy, configured in pyproject.toml, finds no type error in coalition/."""
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    # the cache lives outside the checkout, one per checkout, so a second run is quick
+    cache = Path(tempfile.gettempdir()) / (
+        "coalition-mypy-" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
+    result = subprocess.run([mypy, "--cache-dir", str(cache)], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, "mypy found type errors:\n" + result.stdout + result.stderr
+
+
+def _untyped(function: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> list[str]:
+    """The parameters (and "return") of a function that have no annotation."""
+    args = function.args
+    params = [*args.posonlyargs, *args.args]
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
+                 for d in function.decorator_list)
+    if method and not static and params:
+        params = params[1:]  # self or cls
+    params += [*args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a is not None)]
+    missing = [p.arg for p in params if p.annotation is None]
+    if function.returns is None and function.name != "__init__":
+        missing.append("return")
+    return missing
+
+
+def _public_functions(tree: ast.Module):
+    """Every public function of a module: at module level and in its public classes."""
+    def walk(node: ast.AST, in_class: bool):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = child.name
+                if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
+                    yield child, in_class
+            elif isinstance(child, ast.ClassDef) and not child.name.startswith("_"):
+                yield from walk(child, True)
+    yield from walk(tree, False)
+
+
+def test_every_public_function_is_typed():
+    """Every public function and method in coalition/ annotates its parameters and return."""
+    untyped = []
+    for path in sorted((ROOT / "coalition").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for function, method in _public_functions(tree):
+            missing = _untyped(function, method)
+            if missing:
+                untyped.append(f"{path.relative_to(ROOT)}:{function.lineno} {function.name}(): "
+                               f"no annotation for {', '.join(missing)}")
+    assert not untyped, ("Public functions need type annotations on every parameter and the "
+                         "return (Any where nothing better fits):\n" + "\n".join(untyped))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coalition.choices import ROLES
-from coalition.database import Record, db
+from coalition.database import Model, Record
 from coalition.fields import CODE, EMAIL, Field, Fields
 from coalition.i18n import LANGUAGES
 
@@ -83,7 +83,7 @@ class User(Record):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
 
-class SignInCounter(db.Model):
+class SignInCounter(Model):
     """Sign-in attempts counted under one key (an address, an account, or both): see throttle."""
 
     __tablename__ = "sign_in_counters"

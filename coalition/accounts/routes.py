@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -49,7 +50,7 @@ def load_user(session_id: str) -> User | None:
 
 
 @bp.before_app_request
-def end_stale_sessions():
+def end_stale_sessions() -> ResponseReturnValue | None:
     """Sign out a session idle for too long or open for too long in all."""
     if not current_user.is_authenticated:
         return None
@@ -67,7 +68,7 @@ def end_stale_sessions():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Show and check the sign-in form; every attempt is counted before its password is."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -101,7 +102,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out, ending every session of this user on every device."""
     if current_user.is_authenticated:
         current_user.session_token = secrets.token_hex(16)
@@ -113,7 +114,7 @@ def logout():
 
 
 @bp.route("/language/<code>", methods=["POST"])
-def set_language(code: str):
+def set_language(code: str) -> ResponseReturnValue:
     """Switch the interface language, saved on the account and in a cookie."""
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["BABEL_DEFAULT_LOCALE"]

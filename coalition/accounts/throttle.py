@@ -18,6 +18,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from limits import parse
@@ -25,7 +26,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from coalition.accounts.models import SignInCounter
-from coalition.database import db, utcnow
+from coalition.database import db, table_of, utcnow
 
 ACCOUNT_WINDOW = timedelta(hours=1)
 #: how long a counter is kept after its window ended
@@ -63,10 +64,10 @@ def _delay(count: int) -> timedelta:
 def _take(key: str, limit: int | None, window: timedelta, now: datetime,
           delayed: bool = False) -> Refusal | None:
     """Count one attempt under `key`, unless it is over the limit or too early."""
-    table = SignInCounter.__table__
+    table = table_of(SignInCounter)
     for _try in range(_TRIES):
         with db.engine.connect() as connection:
-            row = connection.execute(select(table.c.count, table.c.window_start,
+            row: Any = connection.execute(select(table.c.count, table.c.window_start,
                                             table.c.next_at).where(table.c.key == key)).first()
         if row is None:
             try:
@@ -94,7 +95,7 @@ def _take(key: str, limit: int | None, window: timedelta, now: datetime,
 
 
 def _give_back(key: str) -> None:
-    table = SignInCounter.__table__
+    table = table_of(SignInCounter)
     with db.engine.begin() as connection:
         connection.execute(update(table).where(table.c.key == key, table.c.count > 0)
                            .values(count=table.c.count - 1))
@@ -127,7 +128,7 @@ class Attempt:
         """A right password uses up no allowance; old counters go."""
         for key in self.keys.values():
             _give_back(key)
-        table = SignInCounter.__table__
+        table = table_of(SignInCounter)
         with db.engine.begin() as connection:
             connection.execute(delete(table).where(
                 table.c.window_start < (now or utcnow()) - KEPT))

@@ -1,6 +1,10 @@
 """The audit trail screen and the trash (admins), and each record's history."""
 
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
 from flask import abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
@@ -39,52 +43,52 @@ class AuditView(ModelView):
 
     def screen_names(self) -> dict:
         """Table name -> the name of its screen, in the user's language."""
-        return {getattr(v, "model", None).__tablename__: v.name for v in self.admin._views
-                if getattr(v, "model", None) is not None and hasattr(v.model, "__tablename__")}
+        return {v.model.__tablename__: v.name for v in self.admin._views
+                if hasattr(getattr(v, "model", None), "__tablename__")}
 
     def is_accessible(self) -> bool:
         return access.can(current_user, access.READ, "audit", any_office=True)
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> None:
         access.require(False)
 
     # append-only: the routes Flask-Admin adds for changes answer 403, not a redirect
     @expose("/new/", methods=("GET", "POST"))
-    def create_view(self):
+    def create_view(self) -> NoReturn:
         abort(403)
 
     @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
+    def edit_view(self) -> NoReturn:
         abort(403)
 
     @expose("/delete/", methods=("POST",))
-    def delete_view(self):
+    def delete_view(self) -> NoReturn:
         abort(403)
 
     @expose("/action/", methods=("POST",))
-    def action_view(self):
+    def action_view(self) -> NoReturn:
         abort(403)
 
     @expose("/ajax/update/", methods=("POST",))
-    def ajax_update(self):
+    def ajax_update(self) -> NoReturn:
         abort(403)
 
     @expose("/export/<export_type>/")
-    def export(self, export_type):
+    def export(self, export_type: str) -> NoReturn:
         abort(404)
 
 
 class TrashView(BaseView):
     """What was deleted, newest first, with a restore button (admins)."""
 
-    def __init__(self, views, **kwargs):
+    def __init__(self, views: Any, **kwargs: Any):
         self.record_views = views
         super().__init__(**kwargs)
 
     def is_accessible(self) -> bool:
         return access.can(current_user, access.READ, "trash", any_office=True)
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> None:
         access.require(False)
 
     def _view(self, screen: str):
@@ -94,10 +98,10 @@ class TrashView(BaseView):
         return view
 
     @expose("/")
-    def index(self):
+    def index(self) -> ResponseReturnValue:
         sections = []
         for view in self.record_views(self.admin):
-            rows = db.session.scalars(
+            rows: Sequence[Any] = db.session.scalars(
                 select(view.model).where(view.model.deleted_at.is_not(None))
                 .order_by(view.model.deleted_at.desc()).limit(100)).all()
             if rows:
@@ -105,7 +109,7 @@ class TrashView(BaseView):
         return self.render("admin/trash.html", sections=sections)
 
     @expose("/restore/<screen>/<int:record_id>", methods=("POST",))
-    def restore(self, screen: str, record_id: int):
+    def restore(self, screen: str, record_id: int) -> ResponseReturnValue:
         view = self._view(screen)
         record = db.session.get(view.model, record_id)
         if record is None or record.deleted_at is None:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from coalition.audit.models import MASK, AuditEntry
-from coalition.database import db
+from coalition.database import Model, db
 from coalition.fields import ONE, RECORD_LABELS, bound, field_of_attribute, parse_stored, shown
 
 ACTIONS = {
@@ -24,20 +24,20 @@ ACTIONS = {
 }
 
 
-def model_of(table: str) -> type | None:
+def model_of(table: str) -> type[Any] | None:
     """The model stored in a table, or None."""
-    return next((mapper.class_ for mapper in db.Model.registry.mappers
+    return next((mapper.class_ for mapper in Model.registry.mappers
                  if getattr(mapper.class_, "__tablename__", None) == table), None)
 
 
-def _related(model: type | None, attr: str) -> type | None:
+def _related(model: type[Any] | None, attr: str) -> type[Any] | None:
     """The model a foreign-key attribute (`office_id`) points to."""
     if model is None or getattr(model, "fields", None) is None:
         return None
     return next((b.target for b in bound(model) if b.kind == ONE and b.attr == attr), None)
 
 
-def readable(model: type | None, attr: str, value: Any) -> str:
+def readable(model: type[Any] | None, attr: str, value: Any) -> str:
     """One stored value of a change, as a person reads it."""
     if value == MASK:
         return MASK
@@ -49,7 +49,7 @@ def readable(model: type | None, attr: str, value: Any) -> str:
     return shown(declared, parse_stored(value))
 
 
-def label_of(model: type | None, attr: str) -> str:
+def label_of(model: type[Any] | None, attr: str) -> str:
     """The label of a changed attribute: its declared field's, else a record's own."""
     declared = field_of_attribute(model, attr) if model is not None else None
     if declared is not None:
@@ -63,7 +63,7 @@ def added_removed(old: list | None, new: list) -> tuple[list, list]:
         item for item in old or [] if item not in new]
 
 
-def _change_html(model: type | None, attr: str, old, new) -> Markup:
+def _change_html(model: type[Any] | None, attr: str, old, new) -> Markup:
     """One change: field: old → new, or for a collection: + added − removed."""
     if isinstance(new, list):
         added, removed = added_removed(old, new)
@@ -82,7 +82,7 @@ def changes_html(entry: AuditEntry) -> Markup:
     return Markup('<ul class="list-unstyled mb-0 small">{}</ul>').format(items)
 
 
-def history_of(record) -> list[AuditEntry]:
+def history_of(record: Any) -> list[AuditEntry]:
     """The audit entries of one record, oldest first."""
     return list(db.session.scalars(
         select(AuditEntry).where(AuditEntry.record_type == record.__tablename__,

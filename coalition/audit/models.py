@@ -3,11 +3,12 @@
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import String, Text, event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from coalition.database import Record, acting_user_id, db, utcnow
+from coalition.database import Model, Record, acting_user_id, db, table_of, utcnow
 
 #: secrets that are no declared field: never in the log, a change is recorded as masked
 SECRETS = {"password_hash", "session_token"}
@@ -16,7 +17,7 @@ SKIPPED = {"updated_at", "updated_by_id", "version", "created_at", "created_by_i
 MASK = "•••"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One create, update, delete, restore or view of personal details. Never changed."""
 
     __tablename__ = "audit_log"
@@ -24,6 +25,8 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(index=True)
+    user = relationship("User", primaryjoin="foreign(AuditEntry.user_id) == User.id",
+                        viewonly=True)
     action: Mapped[str] = mapped_column(String(20), index=True)
     record_type: Mapped[str] = mapped_column(String(40), index=True)
     record_id: Mapped[int] = mapped_column(index=True)
@@ -99,7 +102,18 @@ def _action(obj: Record, changes: dict, new: bool) -> str:
     return "update"
 
 
-def entry_row(action: str, obj: Record, changes: dict) -> dict:
+class Audited(Protocol):
+    """What an audit entry reads of a record (a Record, or a row an import wrote)."""
+
+    __tablename__: Any
+    id: int
+    version: int
+
+    @property
+    def office_scope(self) -> int | None: ...
+
+
+def entry_row(action: str, obj: Audited, changes: dict) -> dict:
     """The row of an audit entry about `obj`."""
     return {
         "at": utcnow(), "user_id": acting_user_id(), "action": action,
@@ -109,7 +123,7 @@ def entry_row(action: str, obj: Record, changes: dict) -> dict:
 
 
 @event.listens_for(Session, "after_flush")
-def audit_changes(session: Session, _context) -> None:
+def audit_changes(session: Session, _context: Any) -> None:
     """Log every created and changed record, in the flush's own transaction."""
     entries: dict[Record, tuple[bool, dict]] = {}
     for new, objects in ((True, session.new), (False, session.dirty)):
@@ -128,15 +142,11 @@ def audit_changes(session: Session, _context) -> None:
     rows = [entry_row(_action(obj, changes, new), obj, changes)
             for obj, (new, changes) in entries.items() if changes or new]
     if rows:
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
+        session.connection().execute(table_of(AuditEntry).insert(), rows)
 
 
 def log_view(obj: Record, what: str = "view_personal") -> None:
     """Log that someone saw a record's personal details."""
-    db.session.execute(AuditEntry.__table__.insert(), [entry_row(what, obj, {})])
+    db.session.execute(table_of(AuditEntry).insert(), [entry_row(what, obj, {})])
     db.session.commit()
 
-
-AuditEntry.user = db.relationship(
-    "User", primaryjoin="foreign(AuditEntry.user_id) == User.id", viewonly=True
-)

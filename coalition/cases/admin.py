@@ -1,5 +1,7 @@
 """The cases screen; personal details only for the case's office and admins."""
 
+from typing import Any
+
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
 
@@ -38,12 +40,12 @@ class CaseView(RecordView):
                 del form[name]
         return form
 
-    def create_form(self, obj=None):
+    def create_form(self, obj: Any = None) -> Any:
         may_see = access.can(current_user, access.WRITE, CasePersonal.__tablename__,
                              any_office=True)
         return self._personal_form(super().create_form(obj), may_see)
 
-    def edit_form(self, obj=None):
+    def edit_form(self, obj: Any = None) -> Any:
         may_see = obj is not None and self._may_see_personal(obj.office_id)
         form = self._personal_form(super().edit_form(obj), may_see)
         if obj is not None and obj.personal and "personal_name" in form:
@@ -52,7 +54,7 @@ class CaseView(RecordView):
                     form[name].data = getattr(obj.personal, column)
         return form
 
-    def on_model_change(self, form, model, is_created) -> None:
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         if "personal_name" not in form:
             return
@@ -62,7 +64,7 @@ class CaseView(RecordView):
             for column, value in values.items():
                 setattr(model.personal, column, value)
 
-    def render(self, template, **kwargs):
+    def render(self, template: str, **kwargs: Any) -> str:
         """Add the personal details to the details page for those who may see them."""
         model = kwargs.get("model")
         if (template == self.edit_template and model is not None and model.personal

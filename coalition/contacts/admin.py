@@ -1,5 +1,7 @@
 """The directory screen."""
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,22 +18,22 @@ class ContactView(QuickAdd, RecordView):
 
     simple_list_pager = False
     column_default_sort = ("name", False)
-    column_details_exclude_list = ("deleted_at", "match_key")
+    column_details_exclude_list: tuple[str, ...] = ("deleted_at", "match_key")
 
     quick_columns = ("name", "contact_kind", "organisation", "title", "category", "phone", "email")
     quick_title = _l("New counterpart person or entity")
 
-    def duplicate_of(self, form):
+    def duplicate_of(self, form: Any) -> Any:
         """The same person or entity: folded name and organisation, as the directory keys it."""
         key = contact_key(form.name.data, form.organisation.data)
         return db.session.scalars(db.select(Contact).where(Contact.match_key == key)).first()
 
-    def check_form(self, form) -> None:
+    def check_form(self, form: Any) -> None:
         """Refuse a second entry for a person or entity already in the directory."""
         super().check_form(form)
         key = contact_key(form.name.data, form.organisation.data)
         query = db.session.query(Contact).filter(Contact.match_key == key)
-        if (current := request.args.get("id")) and request.endpoint.endswith(".edit_view"):
+        if (current := request.args.get("id")) and (request.endpoint or "").endswith(".edit_view"):
             query = query.filter(Contact.id != int(current))
         existing = query.first()
         if existing is not None:

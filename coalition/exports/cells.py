@@ -195,7 +195,7 @@ class SheetWriter:
         A `repeated` header is printed at the top of every page; a None label leaves its
         column out of the header.
         """
-        cells = []
+        cells: list[Any] = []
         for label in labels:
             if label is None:
                 cells.append(None)

@@ -101,6 +101,8 @@ class DonorWorkbook:
         if values is None:
             return None
         value = values.shown(key)
+        if value is None:
+            return None
         if isinstance(value, str):
             return sheet.cell(value, align=RIGHT)
         return sheet.cell(value, number_format="#,##0" if value == int(value) else "#,##0.0")
@@ -128,9 +130,9 @@ class DonorWorkbook:
         heading = sheet.header([_("Legal consultation outcomes"), _("Cases"), _("Share")])
         # the shares of the outcomes shown, and of the hidden ones together (the total less
         # those shown, which anyone can work out), so that no hidden one is given away
-        counts = [values[key] for key in OUTCOME_KEYS if values[key] is not None]
-        if values["cases.total"] is not None and len(counts) < len(OUTCOME_KEYS):
-            counts.append(values["cases.total"] - sum(counts))
+        counts = [int(value) for key in OUTCOME_KEYS if (value := values[key]) is not None]
+        if (total := values["cases.total"]) is not None and len(counts) < len(OUTCOME_KEYS):
+            counts.append(int(total) - sum(counts))
         shares = iter(percentages(counts))
         for key in OUTCOME_KEYS:
             share = next(shares) if values[key] is not None else None
@@ -301,7 +303,7 @@ def _widths(rows: Rows, spec: RecordSheet, known: dict) -> list[float]:
         # a long heading wraps over two lines rather than widen the column
         room = max(len(heading) // 2 + 2, max((len(w) for w in heading.split()), default=0))
         if column.show == CHOICE:
-            data = max(len(str(label)) for _code, label in column.choices)
+            data = max(len(str(label)) for _code, label in column.choices or ())
         elif column.show == YES_NO:
             data = max(len(yes_no(True)), len(yes_no(False)))
         elif column.show in known:

@@ -68,7 +68,7 @@ _SHOWN_AS = {"flag": YES_NO, "choice": CHOICE, "offices": OFFICE, "tracks": TRAC
              "projects": PROJECT, "partners": PARTNERS}
 
 
-def donor_columns(model: type, *, dates_first: bool = True,
+def donor_columns(model: type[Any], *, dates_first: bool = True,
                   **choices: Choices) -> tuple[Column, ...]:
     """The donor-safe columns of a record type, from its declaration (never personal ones).
 
@@ -124,7 +124,7 @@ def pick_name(arabic: str | None, latin: str | None) -> str:
     return (latin if language() != "ar" and latin else arabic or latin) or ""
 
 
-def name_of(record) -> str:
+def name_of(record: Any) -> str:
     """An office's, track's, project's or partner's name in the export's language."""
     return pick_name(record.name_ar, getattr(record, "name_en", None)
                      or getattr(record, "name_latin", None))
@@ -150,11 +150,11 @@ class Rows:
         attribute = getattr(kpi.model, column.attribute, None)
         return attribute if attribute is not None else literal(column.fallback)
 
-    def statement(self):
+    def statement(self) -> Any:
         """Every row, in date order: (source, id, date, *columns)."""
         parts = [
             select(literal(number).label("source"), kpi.model.id.label("id"),
-                   kpi.column(kpi.date).label("day"),
+                   kpi.day().label("day"),
                    *(self._column(kpi, c).label(f"c{i}") for i, c in
                      enumerate(self.sheet.columns)))
             .where(*behind(kpi, self.filters))
@@ -162,7 +162,7 @@ class Rows:
         ]
         if len(parts) == 1:
             model = self.kpis[0].model
-            return parts[0].order_by(self.kpis[0].column(self.kpis[0].date), model.id)
+            return parts[0].order_by(self.kpis[0].day(), model.id)
         union = union_all(*parts).subquery()
         return select(union).order_by(union.c.day, union.c.source, union.c.id)
 
@@ -181,11 +181,11 @@ class Rows:
                      and isinstance(getattr(kpi.model, c.attribute).type, String | Text)}
             if not texts:
                 continue
-            row = db.session.execute(
+            row: Any = db.session.execute(
                 select(*(func.max(func.length(column)) for column in texts.values()))
                 .where(*behind(kpi, self.filters))).one()
             for i, length in zip(texts, row, strict=True):
-                found[i] = max(found[i], length or 0)
+                found[i] = max(found[i], int(length or 0))
         return found
 
     def is_date(self, number: int) -> bool:
@@ -207,7 +207,7 @@ class Rows:
             link = relation.property.secondary
             owner = next(c for c in link.c if c.references(kpi.model.__table__.c.id))
             partner = next(c for c in link.c if c.references(Partner.__table__.c.id))
-            rows = db.session.execute(
+            rows: Any = db.session.execute(
                 select(owner, Partner.name_ar, Partner.name_latin)
                 .join(Partner, Partner.id == partner)
                 .where(owner.in_(ids), Partner.deleted_at.is_(None))

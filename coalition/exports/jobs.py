@@ -3,6 +3,7 @@
 import io
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -31,19 +32,19 @@ def _donor_filters(user, job: Job) -> Filters | None:
         return None
 
 
-def may_see_donor(user, job: Job) -> bool:
+def may_see_donor(user: Any, job: Job) -> bool:
     """Only whoever asked, while the rules still give them that workbook."""
     filters = _donor_filters(user, job)
     return (job.user_id == user.id and filters is not None
             and may_download_donor_workbook(user, filters))
 
 
-def may_see_list(user, job: Job) -> bool:
+def may_see_list(user: Any, job: Job) -> bool:
     """Only whoever asked, while they may still download that list."""
     return job.user_id == user.id and may_export_list(user, job.params.get("view", "")) is not None
 
 
-def run_donor(job: Job, user, tracker: Tracker) -> dict:
+def run_donor(job: Job, user: Any, tracker: Tracker) -> dict:
     """Build the donor workbook of the filters asked, if the user may still have it."""
     filters = _donor_filters(user, job)
     if filters is None or not may_download_donor_workbook(user, filters):
@@ -62,7 +63,7 @@ def run_donor(job: Job, user, tracker: Tracker) -> dict:
     return {"sheets": total, "rows": rows, "size": len(data)}
 
 
-def run_list(job: Job, user, tracker: Tracker) -> dict:
+def run_list(job: Job, user: Any, tracker: Tracker) -> dict:
     """Every row of a list under the list page's arguments, as xlsx or csv."""
     screen = may_export_list(user, job.params.get("view", ""))
     if screen is None:
@@ -79,7 +80,7 @@ def run_list(job: Job, user, tracker: Tracker) -> dict:
     export = Counted(screen)
     tracker.set(rows=0, total=export.query().order_by(None).count())
     out = io.BytesIO()
-    fmt = job.params.get("fmt")
+    fmt = str(job.params.get("fmt"))
     if fmt == "csv":
         for chunk in export.csv():
             out.write(chunk)

@@ -24,7 +24,7 @@ BATCH = 1_000
 NEVER = frozenset({"personal", "password_hash", "session_token"})
 
 
-def record_view(endpoint: str):
+def record_view(endpoint: str) -> Any:
     """The record screen (a RecordView) with this endpoint, or None."""
     from coalition.views import RecordView
 
@@ -38,14 +38,14 @@ def record_view(endpoint: str):
 class ListExport:
     """The rows of one admin list under the current request's list arguments."""
 
-    def __init__(self, view) -> None:
+    def __init__(self, view: Any) -> None:
         self.view = view
         self.columns = [(name, str(label)) for name, label in view._list_columns
                         if name.split(".")[0] not in NEVER]
         self.choices = {name: {code: str(label) for code, label in labels.items()}
                         for name, labels in view._column_choices_map.items()}
 
-    def query(self):
+    def query(self) -> Any:
         """The list's query, as the list page builds it from the same arguments, unpaged."""
         view = self.view
         args = view._get_list_extra_args()
@@ -57,7 +57,7 @@ class ListExport:
             query = query.yield_per(BATCH)
         return query
 
-    def value(self, model, name: str) -> Any:
+    def value(self, model: Any, name: str) -> Any:
         """A cell's value: a coded value's label, a related record's name, or the value."""
         value = rec_getattr(model, name)
         if name in self.choices:

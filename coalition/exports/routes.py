@@ -13,6 +13,7 @@ link to the file, which asks these rules again.
 import io
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -26,6 +27,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -51,7 +53,7 @@ PAGING_ARGS = ("page", "page_size")
 DEFAULT_INLINE_ROWS = 5_000
 
 
-def may_download_donor_workbook(user, filters: Filters) -> bool:
+def may_download_donor_workbook(user: Any, filters: Filters) -> bool:
     """True if the user may download the donor workbook of these filters: it holds every
     figure, so one who may not see some of them under these filters (cases of another
     office, or of the coalition, for one who reads their own office's) does not get it.
@@ -66,7 +68,7 @@ def _filters(args: Mapping[str, str]) -> Filters:
     return Filters.parse(args, default_office=current_user.office_id)
 
 
-def may_export_list(user, endpoint: str):
+def may_export_list(user: Any, endpoint: str) -> Any:
     """The record screen whose rows the user may download, or None."""
     screen = record_view(endpoint)
     if screen is None or not access.has_feature(user, "export") or not screen.is_accessible():
@@ -79,7 +81,7 @@ def donor_file_name(filters: Filters) -> str:
     return file_name(filters, language())
 
 
-def list_file_name(screen, fmt: str) -> str:
+def list_file_name(screen: Any, fmt: str) -> str:
     """A plain-ASCII name for a list's download: the list and today's date."""
     return f"{screen.endpoint}_{date.today().isoformat()}.{fmt}"
 
@@ -100,13 +102,14 @@ def _bad_request(message: str):
 
 
 @bp.route("/donor.xlsx", methods=("GET", "POST"))
-def donor():
+def donor() -> ResponseReturnValue:
     """The donor workbook for ?from=&to= (or year, quarter, month) &office=&track=&project=.
 
     GET offers the button; POST starts the job that builds it and goes to its page.
     """
     access.require(access.has_feature(current_user, "export"))
-    asked = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+    asked: dict[str, Any] = {name: request.args[name] for name in FILTER_ARGS
+                             if request.args.get(name)}
     try:
         filters = _filters(asked)
     except FilterError as error:
@@ -124,7 +127,7 @@ def donor():
 
 
 @bp.route("/list/<view>.<any(xlsx, csv):fmt>", methods=("GET", "POST"))
-def list_export(view: str, fmt: str):
+def list_export(view: str, fmt: str) -> ResponseReturnValue:
     """Every row of an admin list under the list page's filters, search and sort.
 
     A short list is sent at once; a long one is built by a job (POST; GET offers the button).
@@ -136,7 +139,8 @@ def list_export(view: str, fmt: str):
     export = ListExport(screen)
     rows = export.query().order_by(None).count()
     if rows > current_app.config.get("EXPORT_INLINE_ROWS", DEFAULT_INLINE_ROWS):
-        args = {name: value for name, value in request.args.items() if name not in PAGING_ARGS}
+        args: dict[str, Any] = {name: value for name, value in request.args.items()
+                                if name not in PAGING_ARGS}
         if request.method == "GET":
             return render_template("exports/prepare.html", rows=rows, title=str(screen.name),
                                    action=url_for("exports.list_export", view=view, fmt=fmt,
@@ -159,7 +163,7 @@ def list_export(view: str, fmt: str):
 @bp.app_template_global()
 def donor_workbook_url(args: Mapping[str, str]) -> str | None:
     """The donor workbook of the dashboard's filters, if the user may download it."""
-    asked = {name: args[name] for name in FILTER_ARGS if args.get(name)}
+    asked: dict[str, Any] = {name: args[name] for name in FILTER_ARGS if args.get(name)}
     try:
         filters = _filters(asked)
     except FilterError:
@@ -170,10 +174,11 @@ def donor_workbook_url(args: Mapping[str, str]) -> str | None:
 
 
 @bp.app_template_global()
-def list_export_urls(view) -> dict[str, str] | None:
+def list_export_urls(view: Any) -> dict[str, str] | None:
     """The xlsx and csv downloads of the list on screen, with its filters, search and sort."""
     if may_export_list(current_user, view.endpoint) is None:
         return None
-    args = {name: value for name, value in request.args.items() if name not in PAGING_ARGS}
+    args: dict[str, Any] = {name: value for name, value in request.args.items()
+                            if name not in PAGING_ARGS}
     return {fmt: url_for("exports.list_export", view=view.endpoint, fmt=fmt, **args)
             for fmt in ("xlsx", "csv")}

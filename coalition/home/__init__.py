@@ -1,6 +1,9 @@
 """The home page: what the signed-in user can do next."""
 
+from typing import Any
+
 from flask import redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import AdminIndexView, expose
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -29,7 +32,7 @@ ADMINISTRATION = (
 )
 
 
-def next_steps(admin) -> dict:
+def next_steps(admin: Any) -> dict:
     """The actions the home page offers to the signed-in user, asked of the access rules."""
     views = {getattr(v, "endpoint", None): v for v in admin._views}
     create, browse = [], []
@@ -60,7 +63,7 @@ class HomeView(AdminIndexView):
     """The home page: what the signed-in user can do next."""
 
     @expose("/")
-    def index(self):
+    def index(self) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login"))
         return self.render("admin/index.html", steps=next_steps(self.admin))

@@ -114,7 +114,7 @@ def import_command(path: Path, dry_run: bool, office_ref: str | None, username: 
                 raise click.UsageError(_("No office with code or id %(code)s.",
                                          code=office_ref))
             office = db.session.get(Office, office_id)
-        elif own_office_only(user):
+        elif user is not None and own_office_only(user):
             office = user.office
         report = import_workbook(data, actor=Actor(user), office=office, dry_run=dry_run)
         _print(report, verbose)

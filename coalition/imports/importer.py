@@ -129,7 +129,7 @@ class Actor:
         return self.user is None or access.can(self.user, access.WRITE, kind, any_office=True)
 
 
-def own_office_only(user) -> bool:
+def own_office_only(user: Any) -> bool:
     """True for a user who may write office work of their own office only (coordinators)."""
     kind = next(sheet.kind for sheet in IMPORT_SHEETS if sheet.office_work)
     return user is not None and access.scope(user, access.WRITE, kind) == access.OWN
@@ -143,7 +143,9 @@ def import_workbook(data: bytes, *, actor: Actor, office: Office | None = None,
     `progress` is told ("read", 1) for each row read, ("checked", n) for a sheet's rows
     checked and ("written", n) for the rows written, so a job can show how far it got.
     """
-    report = Report(dry_run=dry_run, **({"step": progress} if progress else {}))
+    report = Report(dry_run=dry_run)
+    if progress:
+        report.step = progress
     try:
         book = Book(data)
     except WorkbookError as error:
@@ -442,7 +444,7 @@ def _decide(sheet: ImportSheet, rows: list[tuple[int, dict]], lookups: Lookups,
                 report.rows.append(RowResult(sheet.name, number, CREATED,
                                              _summary(sheet, values)))
         return plan
-    ids = {}
+    ids: dict[tuple, int] = {}
     for rid, key in existing:
         ids.setdefault(key, rid)
     first: dict[tuple, Pending | int] = {}

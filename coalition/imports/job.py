@@ -5,12 +5,13 @@ import json
 import re
 import zipfile
 from dataclasses import asdict
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from coalition import access
 from coalition.database import db
-from coalition.imports.importer import Actor, import_workbook
+from coalition.imports.importer import Actor, Report, import_workbook
 from coalition.imports.layout import IMPORT_SHEETS
 from coalition.jobs import Kind, Refused
 from coalition.jobs.models import REPORT, UPLOAD, Job
@@ -28,13 +29,13 @@ _ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 _COUNT_AT_MOST = 64 * 1024 * 1024
 
 
-def may_import(user) -> bool:
+def may_import(user: Any) -> bool:
     """True if the user may import records of some kind into some office."""
     return any(access.can(user, access.WRITE, sheet.kind, any_office=True)
                for sheet in IMPORT_SHEETS)
 
 
-def may_see_import(user, job: Job) -> bool:
+def may_see_import(user: Any, job: Job) -> bool:
     """An import's report: whoever asked, and whoever may import into that office (an admin,
     a coordinator of the office), as long as they may import at all."""
     if not may_import(user):
@@ -87,7 +88,7 @@ def estimated_rows(data: bytes, names: set[str]) -> int | None:
     return min(total, 10_000_000) or None
 
 
-def stored_report(report) -> dict:
+def stored_report(report: Report) -> dict:
     """An import report as the job keeps it: every count, the first problems and rows."""
     return {
         "dry_run": report.dry_run, "written": report.written,
@@ -99,11 +100,13 @@ def stored_report(report) -> dict:
     }
 
 
-def run_import(job: Job, user, tracker: Tracker) -> dict:
+def run_import(job: Job, user: Any, tracker: Tracker) -> dict:
     """Check the uploaded workbook and write it (or not: dry run), as the import page did."""
     if not may_import(user):
         raise Refused
     data = read_file(job.id, UPLOAD)
+    if data is None:  # cleaned up before the worker took the job
+        raise Refused
     office = db.session.get(Office, job.office_id) if job.office_id else None
     tracker.set(read=0, checked=0,
                 total=estimated_rows(data, {sheet.name for sheet in IMPORT_SHEETS}) or 0)

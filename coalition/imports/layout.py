@@ -58,7 +58,7 @@ _READ_AS = {"text": TEXT, "date": DATE, "count": COUNT, "number": NUMBER, "flag"
             "partners": PARTNERS}
 
 
-def columns_of(model: type) -> tuple[ImportColumn, ...]:
+def columns_of(model: type[Any]) -> tuple[ImportColumn, ...]:
     """The sheet columns of a record type: its declared fields that are imported."""
     columns = []
     for b in bound(model):
@@ -75,7 +75,7 @@ class ImportSheet:
     """An importable record type: the sheet's name, its model and its natural key."""
 
     name: str
-    model: type
+    model: type[Any]
     #: the attributes that identify a record (text ones compared folded)
     natural_key: tuple[str, ...]
     duplicates: str = SKIP

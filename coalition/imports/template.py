@@ -59,7 +59,7 @@ def _name(record) -> str:
 def _list_values(f: ImportColumn, named: dict[str, list]) -> list[str]:
     """The values a coded column's drop-down offers: codes, then labels."""
     if f.read_as == CHOICE:
-        pairs = list(f.choices)
+        pairs = list(f.choices or ())
     elif f.read_as == FLAG:
         pairs = list(YES_NO)
     elif f.read_as in (OFFICE, TRACK, PROJECT):
@@ -79,7 +79,7 @@ def _accepted(sheet: ImportSheet, f: ImportColumn) -> str:
         length = max_length(sheet, f)
         return _("Text, at most %(n)d characters", n=length) if length else _("Text")
     if f.read_as in (CHOICE, FLAG):
-        pairs = f.choices if f.read_as == CHOICE else YES_NO
+        pairs = (f.choices or ()) if f.read_as == CHOICE else YES_NO
         return "; ".join(f"{code} = {label}" for code, label in pairs)
     return {
         DATE: lambda: _("Date, e.g. 2024-03-05"),

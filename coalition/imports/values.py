@@ -70,10 +70,10 @@ def labels_in_every_language(choices: Choices) -> dict[str, str]:
     return index
 
 
-def named_index(model) -> dict[str, int]:
+def named_index(model: type[Any]) -> dict[str, int]:
     """Folded code, Arabic and English name -> id, for offices, tracks and projects."""
     index: dict[str, int] = {}
-    rows = db.session.execute(select(model.id, model.code, model.name_ar, model.name_en)
+    rows: Any = db.session.execute(select(model.id, model.code, model.name_ar, model.name_en)
                               .where(model.deleted_at.is_(None)).order_by(model.id))
     for rid, code, name_ar, name_en in rows:
         index[fold(code)] = rid

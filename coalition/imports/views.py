@@ -5,8 +5,10 @@ the web worker; the job's page shows its progress and then the report.
 """
 
 from io import BytesIO
+from typing import Any
 
 from flask import abort, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -50,7 +52,7 @@ class ImportView(BaseView):
         return any(access.can(current_user, access.WRITE, sheet.kind, any_office=True)
                    for sheet in IMPORT_SHEETS)
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.full_path))
         abort(403)
@@ -63,7 +65,7 @@ class ImportView(BaseView):
         return _named(Office, Office.name_ar)
 
     @expose("/", methods=("GET", "POST"))
-    def index(self):
+    def index(self) -> ResponseReturnValue:
         form = ImportForm()
         offices = self._offices()
         own_only = own_office_only(current_user)
@@ -97,7 +99,7 @@ class ImportView(BaseView):
         return self.render("imports/index.html", form=form), status
 
     @expose("/template")
-    def template(self):
+    def template(self) -> ResponseReturnValue:
         """The template workbook, with labels in the user's language."""
         data = build_template(self._offices(), _named(Track, Track.number),
                               _named(Project, Project.code))

@@ -357,7 +357,7 @@ class Book:
     def __enter__(self) -> "Book":
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     @property

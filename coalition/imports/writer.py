@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
-from coalition.database import acting_user_id, db, inserted_in_bulk, utcnow
+from coalition.database import acting_user_id, db, inserted_in_bulk, table_of, utcnow
 from coalition.imports.layout import PARTNERS, ImportSheet
 from coalition.normalize import contact_key
 
@@ -150,7 +150,7 @@ def _audit(batch: _Batch, new_ids: list[int]) -> None:
                    and value not in (None, "")}
         entries.append(entry_row("create", _Written(table, new_id, row.get("office_id")),
                                  changes))
-    db.session.execute(AuditEntry.__table__.insert(), entries)
+    db.session.execute(table_of(AuditEntry).insert(), entries)
 
 
 def _plain(value):

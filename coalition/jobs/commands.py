@@ -23,7 +23,7 @@ def worker(workers: int) -> None:
     """Take jobs from the queue and run them (each in a child with its own limits)."""
     from huey.consumer_options import ConsumerConfig
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxied app
     huey = app.extensions["huey"]
     config = ConsumerConfig(workers=workers, worker_type="process", periodic=True)
     config.setup_logger()
@@ -51,8 +51,9 @@ def serve(host: str, port: int, workers: int) -> None:
     """Start the job worker and the web server together (for one machine; see Production)."""
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()
-    target = click.get_current_context().find_object(ScriptInfo).app_import_path or "app"
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxied app
+    info = click.get_current_context().find_object(ScriptInfo)
+    target = (info and info.app_import_path) or "app"
     worker_process = subprocess.Popen([sys.executable, "-m", "flask", "--app", target,
                                        "jobs", "worker", "--workers", str(workers)])
     click.echo(_("Sign in at %(url)s (job worker: process %(pid)d).",

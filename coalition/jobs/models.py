@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.database import db, utcnow
+from coalition.database import Model, utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 #: the kinds of work that run off the web workers
@@ -20,7 +20,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-class Job(db.Model):
+class Job(Model):
     """One piece of long work asked for by a user; gone after its expiry."""
 
     __tablename__ = "jobs"
@@ -54,7 +54,7 @@ class Job(db.Model):
         return self.expires_at <= (now or utcnow())
 
 
-class JobFile(db.Model):
+class JobFile(Model):
     """A file of a job, encrypted like case personal details (it may hold them)."""
 
     __tablename__ = "job_files"

@@ -3,12 +3,19 @@
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from coalition.jobs import Kind, TooManyJobs
+
+if TYPE_CHECKING:
+    from huey import Huey
+
+    from coalition.jobs.models import Job
+
 
 #: settings, each from the environment variable of the same name, else this default
 DEFAULTS = {
@@ -35,7 +42,7 @@ def _setting(app: Flask, name: str, default):
     return type(default)(value)
 
 
-def make_huey(app: Flask):
+def make_huey(app: Flask) -> "Huey":
     """The queue: Redis when HUEY_REDIS_URL is set, else a SQLite file beside the database."""
     from huey import RedisHuey, SqliteHuey
 
@@ -71,7 +78,7 @@ def init_jobs(app: Flask, kinds: dict[str, Kind]) -> None:
 
 
 def start_job(kind: str, *, params: dict, office_id: int | None = None,
-              files: dict[str, tuple[str, bytes]] | None = None):
+              files: dict[str, tuple[str, bytes]] | None = None) -> "Job":
     """Keep a job asked for by the signed-in user and queue it; return the Job.
 
     Raises TooManyJobs when the user already has JOBS_PER_USER jobs waiting or running.

@@ -32,7 +32,7 @@ def run_job(app: Flask, job_id: str) -> None:
     with app.app_context():
         taken = db.session.execute(
             update(Job).where(Job.id == job_id, Job.status == QUEUED)
-            .values(status=RUNNING, started_at=utcnow())).rowcount
+            .values(status=RUNNING, started_at=utcnow())).rowcount  # type: ignore[attr-defined]
         db.session.commit()
         db.session.remove()
     if not taken:  # gone (expired) or taken already
@@ -66,6 +66,8 @@ def execute(app: Flask, job_id: str, publish: Callable[[dict], None]) -> str:
     with app.app_context():
         try:
             job = db.session.get(Job, job_id)
+            if job is None:  # expired while it waited
+                raise Refused
             user = db.session.get(User, job.user_id)
             tracker = Tracker(publish)
             with app.test_request_context("/", query_string=job.params.get("args") or {}):
@@ -126,9 +128,10 @@ def _in_child(app: Flask, job_id: str, publish: Callable[[dict], None]) -> str:
             status = _exit_status(pid, wait=False)
     finally:
         receive.close()
-        status = _exit_status(pid, wait=True) if status is None else status
+        if status is None:
+            status = _exit_status(pid, wait=True)
     if failure is None:  # died without a word: killed for its memory, or crashed
-        failure = {-signal.SIGKILL: MEMORY, -signal.SIGXCPU: TIMEOUT}.get(status, ERROR)
+        failure = {-signal.SIGKILL: MEMORY, -signal.SIGXCPU: TIMEOUT}.get(status or 0, ERROR)
     return failure
 
 

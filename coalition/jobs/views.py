@@ -4,8 +4,10 @@ import io
 import json
 import re
 from types import SimpleNamespace
+from typing import Any
 
 from flask import abort, make_response, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
@@ -24,7 +26,7 @@ MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetm
              "csv": "text/csv"}
 
 
-def may_see(user, job: Job) -> bool:
+def may_see(user: Any, job: Job) -> bool:
     """True if the user may follow this job and fetch what it made (asked at every request).
 
     The kind of job says who: for an import's report, whoever asked and whoever may import
@@ -87,7 +89,7 @@ class JobView(BaseView):
     def is_accessible(self) -> bool:
         return current_user.is_authenticated
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
         return redirect(url_for("accounts.login", next=request.full_path))
 
     @staticmethod
@@ -118,7 +120,7 @@ class JobView(BaseView):
                 "counts": counts, "waiting_long": waiting}
 
     @expose("/")
-    def index(self):
+    def index(self) -> ResponseReturnValue:
         """The user's own jobs that have not expired, newest first."""
         jobs = db.session.scalars(select(Job).where(Job.user_id == current_user.id,
                                                     Job.expires_at > utcnow())
@@ -127,7 +129,7 @@ class JobView(BaseView):
                            jobs=[job for job in jobs if may_see(current_user, job)])
 
     @expose("/<job_id>")
-    def show(self, job_id: str):
+    def show(self, job_id: str) -> ResponseReturnValue:
         job = self._job(job_id)
         report = stored_report(job) if job.kind == IMPORT and job.status == DONE else None
         page = self.render("jobs/show.html", job=job, state=self._state(job), report=report,
@@ -148,11 +150,11 @@ class JobView(BaseView):
         return subtitle(job) if subtitle else ""
 
     @expose("/<job_id>/progress")
-    def progress(self, job_id: str):
+    def progress(self, job_id: str) -> ResponseReturnValue:
         return self._state(self._job(job_id))
 
     @expose("/<job_id>/file")
-    def file(self, job_id: str):
+    def file(self, job_id: str) -> ResponseReturnValue:
         job = self._job(job_id)
         if job.kind == IMPORT or job.status != DONE:
             abort(404)

@@ -1,6 +1,7 @@
 """GET /api/kpis: every KPI under the filters, as JSON, for the roles that see dashboards."""
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from coalition import access
@@ -12,7 +13,7 @@ bp = Blueprint("kpis_api", __name__, url_prefix="/api")
 
 
 @bp.get("/kpis")
-def kpis():
+def kpis() -> ResponseReturnValue:
     """The KPIs for ?from=&to= (or year, quarter, month) &office=&track=&project=, each as
     the user may see it: `kpis` holds null and `hidden` says why where it may not; `targets`
     the targets of the year or quarter asked, for the office and project asked (or the

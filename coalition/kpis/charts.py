@@ -77,9 +77,9 @@ def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
     return go.Figure(pie, _layout(rtl, height=340, legend=legend))
 
 
-def horizontal_bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
-                    rtl: bool) -> go.Figure:
-    """One bar per category, read from the top; for long category names."""
+def horizontal_bars(labels: Sequence[str], values: Sequence[float | None],
+                    urls: Sequence[str], rtl: bool) -> go.Figure:
+    """One bar per category, read from the top; for long category names (None: no bar)."""
     bar = go.Bar(y=_plain(labels), x=list(values), orientation="h", customdata=list(urls),
                  marker_color=COLOURS[0], text=list(values), textposition="auto",
                  hovertemplate="%{y}: %{x}<extra></extra>")

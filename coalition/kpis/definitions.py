@@ -58,7 +58,7 @@ class Cond(NamedTuple):
     op: str
     value: Any
 
-    def sql(self, model):
+    def sql(self, model: type[Any]) -> Any:
         """The condition in SQL, on `model`'s column."""
         column = getattr(model, self.column)
         if self.op == "eq":
@@ -93,7 +93,7 @@ class Kpi:
 
     key: str
     label: Any
-    model: type
+    model: type[Any]
     date: str | None
     where: tuple[Cond, ...] = ()
     total: str | None = None
@@ -110,18 +110,30 @@ class Kpi:
             return ()
         return tuple(d for d, column in DIMENSIONS.items() if hasattr(self.model, column))
 
-    def column(self, name: str):
+    def column(self, name: str) -> Any:
         """The model's attribute called `name`."""
         return getattr(self.model, name)
+
+    def day(self) -> Any:
+        """The model's column of the date the KPI counts by (every KPI over time has one)."""
+        if self.date is None:
+            raise ValueError(f"the KPI {self.key} has no date")
+        return getattr(self.model, self.date)
+
+    def end(self) -> Any:
+        """The model's column of the date an OPEN_AT_END or ACTIVE record ends."""
+        if self.until is None:
+            raise ValueError(f"the KPI {self.key} has no end date")
+        return getattr(self.model, self.until)
 
 
 def _is(column: str, value: Any) -> tuple[Cond, ...]:
     return (Cond(column, "eq", value),)
 
 
-CASE = {"model": Case, "date": "opened_on", "sensitive": BREAKDOWN}
-MEETING = {"model": Meeting, "date": "date"}
-TRAINING = {"model": Training, "date": "start_date"}
+CASE: dict[str, Any] = {"model": Case, "date": "opened_on", "sensitive": BREAKDOWN}
+MEETING: dict[str, Any] = {"model": Meeting, "date": "date"}
+TRAINING: dict[str, Any] = {"model": Training, "date": "start_date"}
 
 # --- monitoring: flows add up over the period; stocks are never summed (see monitoring) ---
 DEPORTATION_FLOWS = {"model": MonitoringFigure, "date": "dated_on", "total": "value"}

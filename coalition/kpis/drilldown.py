@@ -22,7 +22,7 @@ from coalition.kpis.filters import FILTER_MODELS, Filters
 PERIOD = "__period__"
 
 #: condition operator -> (Flask-Admin filter class, subclasses that mean something else)
-OPERATORS: dict[str, tuple[type, tuple[type, ...]]] = {
+OPERATORS: dict[str, tuple[type[Any], tuple[type[Any], ...]]] = {
     "eq": (sqla.FilterEqual, ()),
     "ne": (sqla.FilterNotEqual, ()),
     "in": (sqla.FilterInList, (sqla.FilterNotInList,)),
@@ -55,7 +55,7 @@ def _period(kpi: Kpi, start: date | None, end: date | None) -> list[tuple] | Non
     if kpi.period == ALWAYS:
         return []
     if kpi.period == DATED:
-        when = kpi.column(kpi.date)
+        when = kpi.day()
         if start is not None and end is not None:
             return [(when, "between", f"{start.isoformat()} to {end.isoformat()}")]
         if start is not None:
@@ -64,7 +64,7 @@ def _period(kpi: Kpi, start: date | None, end: date | None) -> list[tuple] | Non
             return [(when, "lt", end + timedelta(days=1))]
         return []
     if kpi.period == OPEN_AT_END and end is None:
-        return [(kpi.column(kpi.until), "empty", True)]
+        return [(kpi.end(), "empty", True)]
     if kpi.period == ACTIVE and start is None and end is None:
         return []
     return None  # "ended after the start, or never" is an OR the list filters cannot say
@@ -73,13 +73,13 @@ def _period(kpi: Kpi, start: date | None, end: date | None) -> list[tuple] | Non
 class Links:
     """Drill-down links for one user and one set of filters (none without the right)."""
 
-    def __init__(self, admin, user, filters: Filters) -> None:
+    def __init__(self, admin: Any, user: Any, filters: Filters) -> None:
         self.user, self.filters = user, filters
         self.allowed = access.has_feature(user, "drilldown")
         self.views = {getattr(v, "model", None): v for v in admin._views}
 
     def url(self, key: str, where: Iterable[Cond] = (), template: bool = False,
-            **overrides) -> str | None:
+            **overrides: Any) -> str | None:
         """The admin list behind KPI `key`, narrowed by `where` and filter `overrides`.
 
         A `template` has PERIOD where the dates go, so a chart with a bar per month carries
@@ -94,7 +94,7 @@ class Links:
             return None
         if template:
             dated = kpi.period == DATED
-            needs = [(kpi.column(kpi.date), "between", PERIOD)] if dated else None
+            needs = [(kpi.day(), "between", PERIOD)] if dated else None
         else:
             needs = _period(kpi, filters.start, filters.end)
         if needs is None:
@@ -103,7 +103,7 @@ class Links:
         for name in kpi.dimensions:
             if (record := getattr(filters, name)) is not None:
                 needs.append((FILTER_MODELS[name].code, "eq", record.code))
-        args = {}
+        args: dict[str, Any] = {}
         for position, (column, op, value) in enumerate(needs):
             arg = self._arg(view, column, op)
             if arg is None:
@@ -118,7 +118,7 @@ class Links:
 
 
 @cache
-def _filter_arg(view, target: tuple[str, str], op: str) -> str | None:
+def _filter_arg(view: Any, target: tuple[str, str], op: str) -> str | None:
     """Look up a view's filter once; views and their filters live as long as the app."""
     wanted, others = OPERATORS[op]
     for arg, (_index, flt) in (view._filter_args or {}).items():

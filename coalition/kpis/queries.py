@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import String, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -28,7 +29,7 @@ from coalition.kpis.filters import Filters
 Number = int | float
 
 
-def condition(kpi: Kpi, cond: Cond):
+def condition(kpi: Kpi, cond: Cond) -> Any:
     """The SQL of one of a KPI's conditions."""
     return cond.sql(kpi.model)
 
@@ -37,7 +38,7 @@ def in_period(kpi: Kpi, start: date | None, end: date | None) -> list:
     """The SQL conditions that put a record of `kpi` in the period [start, end]."""
     if kpi.period == ALWAYS:
         return []
-    when = kpi.column(kpi.date)
+    when = kpi.day()
     conditions = []
     if kpi.period == DATED:
         if start is not None:
@@ -45,13 +46,13 @@ def in_period(kpi: Kpi, start: date | None, end: date | None) -> list:
         if end is not None:
             conditions.append(when <= end)
     elif kpi.period == OPEN_AT_END:
-        until = kpi.column(kpi.until)
+        until = kpi.end()
         if end is None:
             conditions.append(until.is_(None))
         else:
             conditions += [when <= end, or_(until.is_(None), until > end)]
     elif kpi.period == ACTIVE:
-        until = kpi.column(kpi.until)
+        until = kpi.end()
         if end is not None:
             conditions.append(when <= end)
         if start is not None:
@@ -62,6 +63,7 @@ def in_period(kpi: Kpi, start: date | None, end: date | None) -> list:
 def _aggregate(kpi: Kpi, start: date | None, end: date | None, extra: Sequence = ()):
     """count(*) or sum(total), FILTERed to the KPI's records in the period (and `extra`)."""
     conditions = [*(condition(kpi, c) for c in kpi.where), *in_period(kpi, start, end), *extra]
+    value: Any
     if kpi.total is None:
         value = func.count()
     else:
@@ -73,8 +75,8 @@ def _aggregate(kpi: Kpi, start: date | None, end: date | None, extra: Sequence =
 
 def _dimensions(kpi: Kpi, filters: Filters) -> set[tuple[str, int]]:
     """(column, id) of each office, track or project filter the KPI honours."""
-    return {(DIMENSIONS[name], filters.ids(name)) for name in kpi.dimensions
-            if filters.ids(name) is not None}
+    return {(DIMENSIONS[name], office) for name in kpi.dimensions
+            if (office := filters.ids(name)) is not None}
 
 
 def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[list]]:
@@ -87,11 +89,13 @@ def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[lis
     where = [model.deleted_at.is_(None), *(getattr(model, c) == v for c, v in sorted(shared))]
     # every dated, open-at-end and active record starts on or before the period's end
     if first.date and all(k.date == first.date and k.period != ALWAYS for k in kpis):
-        when = first.column(first.date)
-        if all(f.end for f in asks):
-            where.append(when <= max(f.end for f in asks))
-        if all(k.period == DATED for k in kpis) and all(f.start for f in asks):
-            where.append(when >= min(f.start for f in asks))
+        when = first.day()
+        ends = [f.end for f in asks if f.end]
+        if len(ends) == len(asks):
+            where.append(when <= max(ends))
+        starts = [f.start for f in asks if f.start]
+        if all(k.period == DATED for k in kpis) and len(starts) == len(asks):
+            where.append(when >= min(starts))
     extra = [[getattr(model, c) == v for c, v in sorted(own - shared)] for own in wanted]
     # approved months only: for every ask in the WHERE, else in the asks' FILTER clauses
     if all(filters.approved for filters in asks):
@@ -110,7 +114,7 @@ def _by_table(keys: Iterable[str] | None) -> dict[tuple, list[Kpi]]:
     return groups
 
 
-def number(value) -> Number:
+def number(value: Any) -> Number:
     """A figure as JSON shows it best: a whole number when it is one."""
     if value is None:
         return 0
@@ -248,9 +252,9 @@ def _grouped(kpis: Sequence[Kpi], filters: Filters, by: Sequence[str]):
     where, _extra = _scope(kpis, [filters])
     if "month" not in by:
         return select(*columns, *values).where(*where).group_by(*columns)
-    day = kpis[0].column(kpis[0].date).label("g_day")
+    day = kpis[0].day().label("g_day")
     days = select(day, *columns, *values).where(*where).group_by(day, *columns).subquery()
-    groups = {name: days.c[f"g_{name}"] for name in others}
+    groups: dict[str, Any] = {name: days.c[f"g_{name}"] for name in others}
     groups["month"] = month_of(days.c.g_day)
     ordered = [groups[name] for name in by]
     sums = [func.sum(days.c[f"v{i}"]) for i in range(len(kpis))]

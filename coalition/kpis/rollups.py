@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -50,6 +51,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -112,7 +114,7 @@ def _month_start_sqlite(element, compiler, **kw) -> str:
 class Rollup:
     """The rollup of one model: its table, the KPIs it holds and the columns it keeps."""
 
-    model: type
+    model: type[Any]
     kpis: tuple[Kpi, ...]
     table: Table
     #: the model's columns kept as they are: office, track, project and the breakdowns
@@ -141,10 +143,11 @@ class Rollup:
                     + [self.keys, GRAINS])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
-    def contributions(self, grain: str, where: Sequence = (), sign: int = 1):
+    def contributions(self, grain: str, where: Sequence = (), sign: int = 1) -> Any:
         """SELECT of the cells of `grain` and each KPI's count or sum, over the live records
         meeting `where`: what the rollup holds, or (sign -1) what to take out of it."""
         model = self.model
+        day: Any
         if not self.date:
             day = cast(null(), Date)
         elif grain == "d":
@@ -163,7 +166,7 @@ class Rollup:
             row.append(case((_all(kpi.where, model), value), else_=0).label(f"v{number}"))
         records = select(*row).where(model.deleted_at.is_(None), *where).subquery()
         kept = [records.c[name] for name in self.columns[2:len(self.columns) - len(self.kpis)]]
-        cell = literal(grain)
+        cell: Any = literal(grain)
         for part in kept:
             cell = cell + "|" + func.coalesce(cast(part, String), "~")
         sums = [sign * func.sum(records.c[f"v{n}"]) for n in range(len(self.kpis))]
@@ -185,7 +188,7 @@ def _all(conditions, model):
 def _table(model, kpis: Sequence[Kpi], keys: Sequence[str], until: str | None) -> Table:
     """The rollup table of `model`: cell, grain, day, keys, end date, one column per KPI."""
     name = f"rollup_{model.__tablename__}"
-    columns = [Column("cell", String(200), primary_key=True),
+    columns: list[Column[Any]] = [Column("cell", String(200), primary_key=True),
                Column("grain", String(1), nullable=False), Column("day", Date)]
     for key in keys:
         kind = getattr(model, key).type
@@ -248,7 +251,7 @@ def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
                                    .where(true()).order_by("cell")))
 
 
-def writable(connection) -> dict[type, Rollup]:
+def writable(connection: Connection) -> dict[type, Rollup]:
     """The rollups whose tables hold every column the definitions give them."""
     key = str(connection.engine.url)
     if key not in _WRITABLE:
@@ -273,12 +276,12 @@ def _upsert_state(connection, name: str, value: str) -> None:
         index_elements=[state.c.name], set_={"value": statement.excluded.value}))
 
 
-def move_version(connection) -> None:
+def move_version(connection: Connection) -> None:
     """A new data version: every cached figure computed before this write is out of date."""
     _upsert_state(connection, VERSION, uuid.uuid4().hex)
 
 
-def add(session: Session, model, ids: Sequence[int]) -> None:
+def add(session: Session, model: type[Any], ids: Sequence[int]) -> None:
     """Put records inserted in bulk (imports) into the rollups, in their transaction."""
     connection = session.connection()
     rollup = writable(connection).get(model)
@@ -295,7 +298,7 @@ def add_bulk(session: Session) -> None:
         add(session, model, ids)
 
 
-def forget_bulk(session: Session, _transaction=None) -> None:
+def forget_bulk(session: Session, _transaction: Any = None) -> None:
     """After a rollback, the records noted as inserted in bulk are gone with it."""
     session.info.pop("inserted_in_bulk", None)
 
@@ -314,7 +317,7 @@ def _changed(session: Session) -> Iterable:
             if session.is_modified(obj, include_collections=False))
 
 
-def take_out_old(session: Session, _context, _instances) -> None:
+def take_out_old(session: Session, _context: Any, _instances: Any) -> None:
     """Before a flush: take the changed and deleted records' contributions out."""
     old = _ours([*_changed(session), *session.deleted])
     session.info["rollups_readd"] = _ours(_changed(session))
@@ -331,7 +334,7 @@ def take_out_old(session: Session, _context, _instances) -> None:
             _upsert_state(connection, ROLLUPS[model].name, "stale")
 
 
-def put_in_new(session: Session, _context) -> None:
+def put_in_new(session: Session, _context: Any) -> None:
     """After a flush: put the new and changed records' contributions in; move the version."""
     new = _ours(session.new)
     for model, ids in session.info.pop("rollups_readd", {}).items():
@@ -422,7 +425,7 @@ def spans(low: date | None, high: date | None, grains: Sequence[str] = GRAINS) -
     return result
 
 
-def in_spans(table: Table, parts: Sequence[Span]):
+def in_spans(table: Table, parts: Sequence[Span]) -> Any:
     """The SQL that keeps the rollup rows making up these spans."""
     conditions = []
     for grain, first, after in parts:

@@ -2,8 +2,10 @@
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from flask import abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -84,13 +86,13 @@ class DashboardView(BaseView):
     def is_accessible(self) -> bool:
         return access.has_feature(current_user, "dashboard")
 
-    def inaccessible_callback(self, name, **kwargs):
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> ResponseReturnValue:
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login", next=request.full_path))
         abort(403)
 
     @expose("/")
-    def index(self):
+    def index(self) -> ResponseReturnValue:
         offices = _named(Office, Office.name_ar)
         tracks = _named(Track, Track.number)
         projects = _named(Project, Project.code)
@@ -112,7 +114,7 @@ class DashboardView(BaseView):
         values, *others = visible_figures(audience, asks)
         before = others.pop(0) if previous else None
         per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
-                      if by_office else {filters.office.id: values})
+                      if filters.office is None else {filters.office.id: values})
         cards = [self._card(key, sub, values, before, links) for key, sub in CARDS]
         figures = {
             "outcomes": self._outcomes(values, links, rtl),
@@ -162,9 +164,9 @@ class DashboardView(BaseView):
     def _outcome_shares(values: Figures) -> tuple[list[int], list[float]]:
         """The outcomes shown, then the hidden ones together (the total less those shown,
         which anyone can work out), and the share of each of all cases."""
-        counts = [values[key] for key in OUTCOME_KEYS if values[key] is not None]
-        if values["cases.total"] is not None and len(counts) < len(OUTCOME_KEYS):
-            counts.append(values["cases.total"] - sum(counts))
+        counts = [int(value) for key in OUTCOME_KEYS if (value := values[key]) is not None]
+        if (total := values["cases.total"]) is not None and len(counts) < len(OUTCOME_KEYS):
+            counts.append(int(total) - sum(counts))
         return counts, charts.percentages(counts)
 
     @classmethod

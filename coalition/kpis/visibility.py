@@ -22,6 +22,7 @@ filters only. Anything that caches figures as shown must key them by `Audience` 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from math import gcd
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -79,7 +80,7 @@ class Audience:
     aggregates_only: bool = False
 
     @classmethod
-    def of(cls, user) -> "Audience":
+    def of(cls, user: Any) -> "Audience":
         """The audience of a user (or a `Reader`), from the access rules."""
         return cls(tuple((kind, access.scope(user, access.READ, kind)) for kind in KINDS),
                    getattr(user, "office_id", None))
@@ -123,7 +124,7 @@ class Figures:
     def __getitem__(self, key: str) -> Number | None:
         return self.values[key]
 
-    def shown(self, key: str) -> Number | str:
+    def shown(self, key: str) -> Number | str | None:
         """The value, or the word standing for it when it is hidden."""
         return marker(self.hidden[key]) if key in self.hidden else self.values[key]
 
@@ -141,7 +142,7 @@ def figures(audience: Audience, asks: Sequence[tuple[Filters, Iterable[str] | No
                 for filters, keys in wanted]
     computed = [(filters, [key for key in keys if readings[n][key] != RESTRICTED])
                 for n, (filters, keys) in enumerate(wanted)]
-    bases = {}
+    bases: dict[tuple, Filters] = {}
     if below > 1:
         for n, (filters, _keys) in enumerate(wanted):
             if AGGREGATE in readings[n].values():
@@ -227,12 +228,13 @@ class Table:
         values: dict[Cell, Number] = {(key, None): value for key, value in rows[0].items()}
         for office, row in zip(offices, rows[1:], strict=True):
             values.update({(key, office): value for key, value in row.items()})
-        lines = [((kpi.key, None), tuple((kpi.key, office) for office in offices))
+        lines: list[tuple[Cell, tuple[Cell, ...]]] = [
+            ((kpi.key, None), tuple((kpi.key, office) for office in offices))
                  for kpi in SENSITIVE if "office" in kpi.dimensions and offices]
         for total, parts in ADDS_UP.items():
             narrowed = "office" in BY_KEY[total].dimensions
-            for office in [None, *(offices if narrowed else [])]:
-                lines.append(((total, office), tuple((part, office) for part in parts)))
+            for within in [None, *(offices if narrowed else [])]:
+                lines.append(((total, within), tuple((part, within) for part in parts)))
         breakdowns = frozenset(cell for cell in values
                                if BY_KEY[cell[0]].sensitive == BREAKDOWN)
         return cls(values, lines, breakdowns)

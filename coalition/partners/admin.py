@@ -1,8 +1,11 @@
 """The partners screen (fields and rules: the model's)."""
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from coalition.database import db
 from coalition.normalize import fold
@@ -16,7 +19,7 @@ def partner_named(*names: str) -> Partner | None:
     wanted = {fold(name) for name in names if fold(name)}
     if not wanted:
         return None
-    rows = db.session.execute(db.select(Partner.id, Partner.name_ar, Partner.name_latin)
+    rows = db.session.execute(select(Partner.id, Partner.name_ar, Partner.name_latin)
                               .order_by(Partner.deleted_at.is_not(None), Partner.id))
     found = next((pid for pid, name_ar, name_latin in rows
                   if {fold(name_ar), fold(name_latin)} & wanted), None)
@@ -31,15 +34,16 @@ class PartnerView(QuickAdd, RecordView):
     quick_values = {"partnership_status": "contact_only"}
     quick_title = _l("New counterpart organisation")
 
-    def duplicate_of(self, form):
+    def duplicate_of(self, form: Any) -> Any:
         """The same organisation under the same name, however it was typed."""
         return partner_named(form.name_ar.data, form.name_latin.data)
 
-    def check_form(self, form) -> None:
+    def check_form(self, form: Any) -> None:
         """The declared rules, and no second partner under the same name."""
         super().check_form(form)
         existing = self.duplicate_of(form)
-        current = request.args.get("id") if request.endpoint.endswith(".edit_view") else None
+        editing = (request.endpoint or "").endswith(".edit_view")
+        current = request.args.get("id") if editing else None
         if existing is not None and str(existing.id) != str(current):
             form.name_ar.errors = [*form.name_ar.errors, (
                 _("A partner with this name is already on file.") if existing.deleted_at is None

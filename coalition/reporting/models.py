@@ -7,11 +7,12 @@ office. The Excel import, which writes in bulk, asks `locked_months()` first.
 
 import datetime as dt
 from itertools import chain
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, event, inspect, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, scoped_session
 
 from coalition.choices import Choices
 from coalition.database import OfficeWork, Record, Refused
@@ -58,7 +59,7 @@ def first_day(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def locked_months(session: Session) -> set[tuple[int, dt.date]]:
+def locked_months(session: Session | scoped_session[Any]) -> set[tuple[int, dt.date]]:
     """Every (office id, first day) approved and so locked."""
     with session.no_autoflush:
         rows = session.execute(select(ReportingMonth.office_id, ReportingMonth.month)
@@ -76,6 +77,8 @@ def locked_message(office: object, month: dt.date) -> str:
 def _places(obj: OfficeWork) -> set[tuple[int, dt.date]]:
     """The (office, month) a record is in now and was in before this change."""
     dated_by = type(obj).fields.dated_by
+    if dated_by is None:
+        return set()
     state = inspect(obj)
     days = {getattr(obj, dated_by)} | set(state.attrs[dated_by].history.deleted or ())
     office = obj.office.id if obj.office is not None else obj.office_id
