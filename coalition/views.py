@@ -130,7 +130,7 @@ class RecordView(ModelView):
     # the trash replaces hard deletion; bulk delete would bypass it
     action_disallowed_list = ["delete"]
     column_display_pk = False
-    column_default_sort = ("id", True)
+    column_default_sort: Any = ("id", True)
     form_excluded_columns = (
         "created_at",
         "updated_at",

@@ -51,7 +51,8 @@ def run_donor(job: Job, user: Any, tracker: Tracker) -> dict:
         raise Refused
     workbook = DonorWorkbook(filters, generated_by=str(user), below=suppress_below(),
                              audience=Audience.of(user))
-    total = len(DONOR_SHEETS) + 2  # the cover and the summary, then one per kind of record
+    # the cover, the summary, one sheet per kind of record, then the targets' results
+    total = len(DONOR_SHEETS) + 3
     tracker.set(sheets=0, sheets_total=total)
     out = io.BytesIO()
     with _watching(lambda: tracker.set(sheets=len(workbook.contents))):

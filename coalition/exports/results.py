@@ -22,7 +22,7 @@ def results_sheet(sheet: SheetWriter, filters: Filters, audience: Audience) -> i
     top = sheet.header([_("Indicator"), _("Period"), _("Office"), _("Project"), _("Target"),
                         _("Actual"), _("Achieved"), _("Mark")], repeated=True)
     for row in rows:
-        actual = (sheet.cell(marker(row.hidden), align=RIGHT) if row.actual is None
+        actual = (sheet.cell(marker(row.hidden or ""), align=RIGHT) if row.actual is None
                   else sheet.cell(row.actual, number_format="#,##0.##"))
         achieved = (None if row.achieved_percent is None
                     else sheet.cell(row.achieved_percent / 100, number_format="0.0%"))

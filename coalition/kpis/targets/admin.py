@@ -19,7 +19,7 @@ class TargetView(RecordView):
     list_template = "targets/list.html"
 
     @expose("/progress/")
-    def progress_view(self):
+    def progress_view(self) -> str:
         """Every target (of a year, if one is chosen) with its actual, percentage and mark."""
         years = list(db.session.scalars(select(Target.year).distinct().where(
             Target.deleted_at.is_(None)).order_by(Target.year.desc())))

@@ -1,6 +1,5 @@
 """A target: how much of a KPI is planned for a year or a quarter, for a scope."""
 
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,7 +44,7 @@ class Target(Record):
     #: none: the coalition as a whole
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
-    value: Mapped[Decimal] = mapped_column(Numeric(14, 2, asdecimal=False))
+    value: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))
 
     office = relationship("Office")
     project = relationship("Project")

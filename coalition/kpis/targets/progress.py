@@ -140,6 +140,7 @@ def progress(targets: Sequence[Target], audience: Audience | None = None,
     rows = []
     for target, (filters, _keys), values in zip(targets, asks, shown, strict=True):
         actual = values[target.kpi]
+        assert filters.start is not None and filters.end is not None  # a period has both
         expected = expected_percent(target.kpi, filters.start, filters.end, today)
         rows.append(TargetRow(
             key=target.kpi, label=str(BY_KEY[target.kpi].label), target=target.value,
