@@ -49,8 +49,13 @@ from coalition.kpis.targets.models import Target
 from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
-from coalition.monitoring.admin import IndicatorView, MonitoringFigureView, PlaceView
-from coalition.monitoring.models import Indicator, MonitoringFigure, Place
+from coalition.monitoring.admin import (
+    IndicatorView,
+    MonitoringFigureView,
+    PlaceView,
+    TestimonyView,
+)
+from coalition.monitoring.models import Indicator, MonitoringFigure, Place, Testimony
 from coalition.offices.admin import OfficeView, ProjectView, TrackView
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.admin import PartnerView
@@ -117,6 +122,7 @@ def monitoring_screens() -> list:
     return [
         MonitoringFigureView(MonitoringFigure, endpoint="monitoring_figures",
                              category=monitoring),
+        TestimonyView(Testimony, endpoint="testimonies", category=monitoring),
         IndicatorView(Indicator, endpoint="monitoring_indicators", category=monitoring),
         PlaceView(Place, endpoint="monitoring_places", category=monitoring),
     ]

@@ -47,10 +47,14 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
 }
 
 # monitoring: indicators and places are shared look-up lists any office may add to
+# testimonies are need-to-know as cases are; their statements as cases' personal details
 RULES["coordinator"].update({
     "monitoring_indicators": {READ: ALL, WRITE: ALL},
     "monitoring_places": {READ: ALL, WRITE: ALL},
+    "testimonies": {READ: OWN, WRITE: OWN},
+    "testimony_statements": {READ: OWN, WRITE: OWN},
 })
+RULES["leadership"]["testimony_statements"] = {READ: NONE, WRITE: NONE}
 
 #: what each role may open beyond record screens
 FEATURES: dict[str, set[str]] = {

@@ -16,7 +16,14 @@ from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
 from coalition.database import db
 from coalition.meetings.models import Meeting
-from coalition.monitoring.models import CROSSING_PLACES, Indicator, MonitoringFigure, Place
+from coalition.monitoring.models import (
+    CROSSING_PLACES,
+    Indicator,
+    MonitoringFigure,
+    Place,
+    Testimony,
+    TestimonyStatement,
+)
 from coalition.normalize import contact_key
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -457,3 +464,37 @@ def _monitoring(offices, tracks) -> None:
             source_wording="منذ بداية الثورة عام 2011 وحتى يومنا هذا",
             note="أرقام تنشرها الحملة؛ لا تُجمع مع أرقام سابقة.",
             reliability="probable", publishable=True))
+    _testimonies(offices, tracks, places)
+
+
+#: the six testimonies of 000, taken online in July 2024: (pseudonym, anonymous, crossing,
+#: made to sign a voluntary-return paper, where held before removal, the publishable summary)
+TESTIMONIES = [
+    ("الشاهد أ", True, "bab_al_hawa", True, "مركز ترحيل في إسطنبول",
+     "أوقف في حملة تدقيق على الهويات رغم حمله بطاقة الحماية المؤقتة، ورُحّل خلال أيام."),
+    ("الشاهد ب", True, "bab_al_salama", True, "مركز ترحيل في غازي عنتاب",
+     "طُلب منه توقيع ورقة «عودة طوعية» دون أن تُشرح له، ثم نُقل إلى المعبر."),
+    ("الشاهد ج", True, "tel_abyad", False, "مركز احتجاز في أورفا",
+     "احتُجز بعد محاولة عبور الحدود إلى بلغاريا، ورُحّل مع آخرين."),
+    ("الشاهدة د", True, "jarablus", True, "مركز ترحيل في هاتاي",
+     "رُحّلت بعد مراجعة دائرة الهجرة لتحديث عنوانها."),
+    ("الشاهد هـ", True, "bab_al_hawa", False, "مركز احتجاز قرب أدرنة",
+     "أُعيد من الحدود البلغارية واحتُجز أسبوعين قبل ترحيله."),
+    ("إعلامي", False, "bab_al_salama", True, "مركز ترحيل في إسطنبول",
+     "إعلامي وافق على ذكر اسمه؛ رُحّل بعد توقيفه في الشارع وأُجبر على توقيع ورقة العودة."),
+]
+
+
+def _testimonies(offices, tracks, places) -> None:
+    """The six testimonies of 000: five anonymous, each with consent and its statement."""
+    for number, (pseudonym, anonymous, crossing, signed, held, summary) in enumerate(
+            TESTIMONIES, start=1):
+        db.session.add(Testimony(
+            taken_on=date(2024, 7, 2 + 4 * number), place_taken="عبر الإنترنت",
+            taken_by="باحث الرصد", office=offices["advocacy"], track=tracks["advocacy"],
+            subject="forced_deportation", witness_pseudonym=pseudonym, anonymous=anonymous,
+            consent_given=True, consent_reports=True, consent_named=not anonymous,
+            kimlik=True, signed_voluntary_return=signed, held_before_removal=held,
+            crossing=places[crossing], summary=summary,
+            statement=TestimonyStatement(text=f"إفادة مفصلة رقم {number} (نص الشاهد كما رواه)."),
+        ))

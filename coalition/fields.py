@@ -64,6 +64,9 @@ class Field:
     aliases: tuple[str, ...] = ()
     #: for a list of related records: the columns their look-up searches
     lookup: tuple[str, ...] = ()
+    #: the record's flag without which this value never leaves the app (a list export
+    #: leaves it empty): a testimony's summary needs the witness's consent to reports
+    released_by: str | None = None
 
     @property
     def ltr(self) -> bool:

@@ -105,6 +105,10 @@ def rotate_case_key() -> None:
                  "id_number = :id_number, notes = :notes WHERE id = :id"),
             {"id": row.id, **{name: rotate(getattr(row, name))
                               for name in ("full_name", "phone", "id_number", "notes")}})
+    # testimonies' statements are kept under the same keys
+    for row in db.session.execute(text("SELECT id, text FROM testimony_statements")).all():
+        db.session.execute(text("UPDATE testimony_statements SET text = :text WHERE id = :id"),
+                           {"id": row.id, "text": rotate(row.text)})
     files = db.session.execute(
         text("SELECT id, content FROM evidence WHERE encrypted = :yes"), {"yes": True}).all()
     for row in files:

@@ -9,7 +9,13 @@ from coalition.evidence.models import Evidence
 from coalition.jobs.models import Job, JobFile
 from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
-from coalition.monitoring.models import Indicator, MonitoringFigure, Place
+from coalition.monitoring.models import (
+    Indicator,
+    MonitoringFigure,
+    Place,
+    Testimony,
+    TestimonyStatement,
+)
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 from coalition.publications.models import AdvocacyIssue, Publication
@@ -19,5 +25,5 @@ __all__ = [
     "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
     "Event", "Evidence", "Indicator", "Job", "JobFile", "Meeting", "MonitoringFigure",
     "Office", "Partner", "Place", "Project", "Publication", "ReportingMonth", "Target",
-    "Track", "Training", "User", "Video",
+    "Testimony", "TestimonyStatement", "Track", "Training", "User", "Video",
 ]

@@ -29,6 +29,8 @@ from coalition.models import (
     Place,
     Project,
     Publication,
+    Testimony,
+    TestimonyStatement,
     Track,
     Training,
     User,
@@ -181,13 +183,31 @@ def make_monitoring_figure(office_id: int, **fields: Any) -> MonitoringFigure:
                                       "source_name": "إدارة المعبر", **fields}))
 
 
+#: the statement kept by a testimony made by `make_testimony`
+SECRET_STATEMENT = "أفاد الشاهد أنه أُجبر على التوقيع في مركز الترحيل"
+
+
+def make_testimony(office_id: int, statement: str | None = SECRET_STATEMENT,
+                   **fields: Any) -> Testimony:
+    """An anonymous testimony of July 2024, with consent to reports and its statement."""
+    testimony = Testimony(**{
+        "office_id": office_id, "taken_on": date(2024, 7, 10), "witness_pseudonym":
+        f"الشاهد {next(_serial)}", "subject": "forced_deportation", "anonymous": True,
+        "consent_given": True, "consent_reports": True, "kimlik": True,
+        "summary": "ملخص قابل للنشر", **fields})
+    if statement:
+        testimony.statement = TestimonyStatement(text=statement)
+    return _saved(testimony)
+
+
 #: admin endpoint -> the factory of one of its records in an office (None: not an office's)
 FACTORIES = {
     "meetings": make_meeting, "trainings": make_training, "videos": make_video,
     "awareness_activities": make_awareness_activity, "events": make_event,
     "publications": make_publication, "advocacy_issues": make_advocacy_issue,
     "cases": make_case, "contacts": None, "partners": None,
-    "monitoring_figures": make_monitoring_figure, "monitoring_indicators": None,
+    "monitoring_figures": make_monitoring_figure, "testimonies": make_testimony,
+    "monitoring_indicators": None,
     "monitoring_places": None,
 }
 
@@ -238,6 +258,12 @@ def office_forms(world: dict) -> dict[str, tuple[type, dict[str, str], str, str]
             "source_name": "إدارة المعبر", "source_kind": "crossing_administration",
             "source_wording": "مغادرة الأراضي التركية", "reliability": "probable"},
             "value", 1700),
+        "testimonies": (Testimony, {
+            **tagged, "taken_on": "2024-07-10", "subject": "forced_deportation",
+            "witness_pseudonym": "الشاهد أ", "anonymous": "y", "consent_given": "y",
+            "consent_reports": "y", "kimlik": "y", "signed_voluntary_return": "y",
+            "crossing": str(world["crossing"]), "summary": "رُحّل رغم حمله الكملك"},
+            "held_before_removal", "مركز ترحيل"),
         "monitoring_indicators": (Indicator, {"code": "arrests", "name_ar": "الاعتقالات",
                                               "name_en": "Arrests"}, "name_en", "Arrests made"),
         "monitoring_places": (Place, {"code": "kilis", "name_ar": "كلس", "name_en": "Kilis",

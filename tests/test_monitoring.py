@@ -1,25 +1,32 @@
 """Monitoring figures: flows add up per crossing and period, stocks never do; the demo
 reproduces the deportation report (000) and the campaign's published figures (004)."""
 
+import io
 import json
 import re
+import zipfile
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
 
+from coalition import models  # models.Testimony: a "Test…" name would be collected
 from coalition.database import db
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import compute
-from coalition.models import Indicator, MonitoringFigure, Place
+from coalition.models import AuditEntry, Indicator, MonitoringFigure, Place
 from coalition.monitoring.models import latest_stocks
 from tests.helpers import (
     DEMO_PASSWORD,
+    SECRET_STATEMENT,
     check_create_edit_delete,
     check_refused_next_to_the_field,
     form_errors,
     make_indicator,
     make_monitoring_figure,
     make_place,
+    make_testimony,
     office_forms,
     sign_in,
 )
@@ -164,3 +171,116 @@ def test_the_demo_reproduces_the_deportation_report(app, demo):
         "__period__", chart["data"][0]["customdata"][0])
     listed = client.get(link).get_data(as_text=True)
     assert re.search(r'class="nav-link active">[^<(]*\(1\)\s*</a>', listed), link
+
+
+# --- testimonies ---------------------------------------------------------------------------------
+def donor_workbook_bytes(client) -> bytes:
+    """The donor workbook's file, fetched through its background job as the dashboard does."""
+    started = client.post("/exports/donor.xlsx")
+    assert started.status_code == 303, started.get_data(as_text=True)[:800]
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="job-file" href="([^"]+)"', page)
+    assert link, page[:2000]
+    return client.get(link.group(1)).data
+
+
+def xlsx_text(data: bytes) -> str:
+    """Every cell of an xlsx file, and every part of it as text."""
+    book = load_workbook(io.BytesIO(data))
+    cells = [str(cell) for sheet in book.worksheets
+             for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None]
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return "\n".join([*cells, *(package.read(name).decode("utf-8", "replace")
+                                    for name in package.namelist())])
+
+
+def test_a_coordinator_records_a_testimony(app, world, coordinator_client):
+    check_create_edit_delete(app, world, coordinator_client, "testimonies")
+
+
+def test_the_statement_is_encrypted_need_to_know_and_each_view_logged(app, world, login):
+    _model, data, _f, _v = office_forms(world)["testimonies"]
+    client = login("coordinator_a")
+    created = client.post("/testimonies/new/", data={**data, "personal_statement": "نص سري"})
+    assert created.status_code == 302, form_errors(created)
+    with app.app_context():
+        testimony = db.session.query(models.Testimony).one()
+        raw = db.session.execute(text("SELECT text FROM testimony_statements")).scalar()
+        assert testimony.statement.text == "نص سري" and "نص سري" not in raw
+        record_id = testimony.id
+    details = f"/testimonies/details/?id={record_id}"
+    assert "نص سري" in client.get(details).get_data(as_text=True)
+    assert "نص سري" in login("admin").get(details).get_data(as_text=True)
+    seen_by_leadership = login("leadership").get(details)
+    assert seen_by_leadership.status_code == 200
+    assert "نص سري" not in seen_by_leadership.get_data(as_text=True)
+    assert login("coordinator_b").get(details).status_code == 403
+    assert "نص سري" not in login("leadership").get(
+        f"/testimonies/edit/?id={record_id}").get_data(as_text=True)
+    with app.app_context():
+        views = db.session.query(AuditEntry).filter_by(action="view_personal").count()
+        assert views == 2  # coordinator A and the admin; not leadership
+        trail = " ".join(str(e.changes) for e in db.session.query(AuditEntry))
+        assert "نص سري" not in trail
+
+
+def test_a_statement_needs_consent_and_an_anonymous_witness_is_not_named(app, world, login):
+    _model, data, _f, _v = office_forms(world)["testimonies"]
+    client = login("coordinator_a")
+    refused = client.post("/testimonies/new/", data={
+        **{k: v for k, v in data.items() if k not in ("consent_given", "consent_reports")},
+        "personal_statement": "نص"})
+    assert refused.status_code == 200 and form_errors(refused)
+    named = client.post("/testimonies/new/", data={**data, "consent_named": "y"})
+    assert named.status_code == 200 and form_errors(named)
+    with app.app_context():
+        assert db.session.query(models.Testimony).count() == 0
+
+
+def test_the_statement_and_unconsented_summaries_never_leave_the_app(app, world, login):
+    with app.app_context():
+        make_testimony(world["office_a"], summary="ملخص مسموح بنشره")
+        make_testimony(world["office_a"], consent_reports=False,
+                       summary="ملخص بلا موافقة على التقارير")
+    admin = login("admin")
+    kept_in = (SECRET_STATEMENT, "ملخص بلا موافقة على التقارير")
+    csv_list = admin.get("/exports/list/testimonies.csv").get_data(as_text=True)
+    assert "ملخص مسموح بنشره" in csv_list
+    xlsx_list = xlsx_text(admin.get("/exports/list/testimonies.xlsx").data)
+    assert "ملخص مسموح بنشره" in xlsx_list
+    api_answer = admin.get("/api/kpis").get_data(as_text=True)
+    donor_file = xlsx_text(donor_workbook_bytes(admin))
+    with app.app_context():
+        trail = " ".join(str(e.changes) for e in db.session.query(AuditEntry))
+    for secret in kept_in:
+        for where, found in (("csv", csv_list), ("xlsx", xlsx_list), ("api", api_answer),
+                             ("donor", donor_file)):
+            assert secret not in found, where
+    assert SECRET_STATEMENT not in trail
+
+
+def test_testimony_figures(app, world, login):
+    with app.app_context():
+        make_testimony(world["office_a"], signed_voluntary_return=True)
+        make_testimony(world["office_a"], anonymous=False, kimlik=False)
+        make_testimony(world["office_b"], taken_on=date(2023, 5, 1))
+    figures = api(login("admin"), year="2024")
+    assert (figures["testimonies.total"], figures["testimonies.anonymous"],
+            figures["testimonies.with_kimlik"],
+            figures["testimonies.signed_voluntary_return"]) == (2, 1, 1, 1)
+    # a coordinator sees another office's testimony figures "not shown"
+    other = login("coordinator_b").get("/api/kpis", query_string={
+        "year": "2024", "office": world["office_a"]}).get_json()
+    assert other["kpis"]["testimonies.total"] is None
+
+
+def test_the_demo_holds_the_six_testimonies_of_the_report(app, demo):
+    result = app.test_cli_runner().invoke(args=[
+        "kpis", "--from", "2024-01-01", "--to", "2024-12-31", "--json"])
+    figures = json.loads(result.output)["kpis"]
+    assert figures["testimonies.total"] == 6 and figures["testimonies.anonymous"] == 5
+    client = sign_in(app, "admin", DEMO_PASSWORD)
+    answer = api(client, year="2024")
+    assert (answer["testimonies.total"], answer["testimonies.anonymous"]) == (6, 5)
+    with app.app_context():
+        assert {t.taken_on.month for t in db.session.query(models.Testimony)} == {7}

@@ -38,6 +38,8 @@ SCREENS = {
     "projects": (STAFF, {"admin"}, {"admin"}),
     "users": ({"admin"}, {"admin"}, {"admin"}),
     "monitoring_figures": (STAFF, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"}),
+    "testimonies": ({"coordinator_a", "leadership", "admin"}, A_WRITERS,
+                    {"coordinator_a", "coordinator_b", "admin"}),
     # indicators and places are look-up lists every office adds to
     **{kind: (STAFF, {"coordinator_a", "coordinator_b", "admin"},
               {"coordinator_a", "coordinator_b", "admin"})
@@ -84,7 +86,7 @@ def screen_expectation(kind: str, action: str, role: str, ids: dict):
     """(method, url, expected status) of one record-screen route for one role."""
     readers, writers, creators = SCREENS[kind]
     # a coordinator of office B opens the cases list: it shows only office B's cases
-    openers = STAFF if kind == "cases" else readers
+    openers = STAFF if kind in ("cases", "testimonies") else readers
     record = ids[kind]
     table = {
         "index_view": ("GET", f"/{kind}/", openers, 200),

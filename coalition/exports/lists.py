@@ -58,7 +58,12 @@ class ListExport:
         return query
 
     def value(self, model: Any, name: str) -> Any:
-        """A cell's value: a coded value's label, a related record's name, or the value."""
+        """A cell's value: a coded value's label, a related record's name, or the value
+        (none where the record withholds it: `Field.released_by`)."""
+        declared = self.view.model.fields.get(name)
+        if declared is not None and declared.released_by and not getattr(
+                model, declared.released_by):
+            return ""
         value = rec_getattr(model, name)
         if name in self.choices:
             return self.choices[name].get(value, value)

@@ -32,7 +32,7 @@ from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES, CRO
 from coalition.contacts.models import Contact
 from coalition.kpis import indexes  # noqa: F401  the tables' KPI indexes, for migrations
 from coalition.meetings.models import Meeting
-from coalition.monitoring.models import DEPORTATIONS, MonitoringFigure
+from coalition.monitoring.models import DEPORTATIONS, MonitoringFigure, Testimony
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
 
@@ -143,6 +143,17 @@ MONITORING: tuple[Kpi, ...] = (
     *(Kpi(f"deportations.by_crossing.{code}", label, **DEPORTATION_FLOWS,
           where=(*_DEPORTED, Cond("place", "code", code))) for code, label in CROSSINGS),
 )
+TESTIMONY = {"model": Testimony, "date": "taken_on", "sensitive": BREAKDOWN}
+TESTIMONIES: tuple[Kpi, ...] = (
+    Kpi("testimonies.total", _l("Testimonies taken"), Testimony, "taken_on", sensitive=TOTAL),
+    Kpi("testimonies.anonymous", _l("Witnesses who asked to stay anonymous"), **TESTIMONY,
+        where=_is("anonymous", True)),
+    Kpi("testimonies.with_kimlik", _l("Witnesses who held temporary protection (kimlik)"),
+        **TESTIMONY, where=_is("kimlik", True)),
+    Kpi("testimonies.signed_voluntary_return",
+        _l("Witnesses made to sign a voluntary-return paper"), **TESTIMONY,
+        where=_is("signed_voluntary_return", True)),
+)
 CROSSING_KEYS = tuple(f"deportations.by_crossing.{code}" for code in CROSSINGS.codes)
 
 KPIS: tuple[Kpi, ...] = (
@@ -186,6 +197,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("events.total", _l("Events"), Event, "date"),
     Kpi("publications.total", _l("Publications"), Publication, "date"),
     *MONITORING,
+    *TESTIMONIES,
 )
 
 #: how many of the participants were women, men and under 18, where the record says

@@ -1,6 +1,16 @@
 """Screens for monitoring indicators, places and figures (fields: the models')."""
 
-from coalition.views import RecordView
+from flask_login import current_user
+from wtforms import TextAreaField
+
+from coalition import access
+from coalition.audit.models import log_view
+from coalition.monitoring.models import TestimonyStatement
+from coalition.views import Declared, RecordView
+
+#: the testimony form's field for the statement (personal_*: no browser draft keeps it)
+STATEMENT = "personal_statement"
+_STATEMENT = TestimonyStatement.fields.by_name["text"]
 
 
 class IndicatorView(RecordView):
@@ -19,3 +29,52 @@ class MonitoringFigureView(RecordView):
     """Figures from sources, flows and stocks, in the source's own words."""
 
     column_default_sort = ("dated_on", True)
+
+
+class TestimonyView(RecordView):
+    """Testimonies: countable facts and a summary; the statement encrypted, need-to-know."""
+
+    column_default_sort = ("taken_on", True)
+    form_extra_fields = {**RecordView.form_extra_fields,
+                         STATEMENT: TextAreaField(_STATEMENT.label, [Declared(_STATEMENT)])}
+    details_template = "admin/case_details.html"  # with the need-to-know part below
+
+    def _may_see_statement(self, office_id: int | None) -> bool:
+        return access.can(current_user, access.READ, TestimonyStatement.__tablename__,
+                          office_id)
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        if not access.can(current_user, access.WRITE, TestimonyStatement.__tablename__,
+                          any_office=True):
+            del form[STATEMENT]
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is None or not self._may_see_statement(obj.office_id):
+            del form[STATEMENT]
+        elif obj.statement and not form[STATEMENT].raw_data:
+            form[STATEMENT].data = obj.statement.text
+        return form
+
+    def on_model_change(self, form, model, is_created) -> None:
+        super().on_model_change(form, model, is_created)
+        if STATEMENT not in form:
+            return
+        text = form[STATEMENT].data or ""
+        if text or model.statement:
+            model.statement = model.statement or TestimonyStatement()
+            model.statement.text = text
+
+    def render(self, template, **kwargs):
+        """The statement on the details page, for those who may read it; each view logged."""
+        model = kwargs.get("model")
+        if (template == self.edit_template and model is not None and model.statement
+                and STATEMENT in kwargs.get("form", ())):
+            log_view(model)
+        if template == self.details_template and model is not None and model.statement \
+                and self._may_see_statement(model.office_id):
+            log_view(model)
+            kwargs["personal"] = [(_STATEMENT.label, model.statement.text, False)]
+        return super().render(template, **kwargs)

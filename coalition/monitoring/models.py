@@ -7,8 +7,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.choices import FIGURE_MEASURES, PLACE_KINDS, RELIABILITY, SOURCE_KINDS
-from coalition.database import OfficeWork, db
+from coalition.choices import (
+    FIGURE_MEASURES,
+    PLACE_KINDS,
+    RELIABILITY,
+    SOURCE_KINDS,
+    TESTIMONY_SUBJECTS,
+)
+from coalition.crypto import EncryptedText
+from coalition.database import OfficeWork, Record, db
 from coalition.fields import Field, Fields, dates_in_order, office_work
 from coalition.offices.models import NAMES, NamedRecord
 
@@ -160,3 +167,101 @@ def latest_stocks(end: dt.date | None, *, published_only: bool = True,
                                                     MonitoringFigure.id)):
         latest[(figure.indicator_id, figure.place_id)] = figure
     return sorted(latest.values(), key=lambda f: (f.indicator.code, str(f.place or "")))
+
+
+# --- testimonies ------------------------------------------------------------------------------
+def _check_testimony(values) -> list[tuple[str, str]]:
+    """Consent comes first: to reports, then to a name; an anonymous witness is not named."""
+    found = []
+    if values.get("consent_reports") and not values.get("consent_given"):
+        found.append(("consent_reports", _("Use in reports needs the witness's consent.")))
+    if values.get("consent_named") and not values.get("consent_reports"):
+        found.append(("consent_named", _("Quoting by name needs consent to use in reports.")))
+    if values.get("consent_named") and values.get("anonymous"):
+        found.append(("consent_named", _("A witness who asked to stay anonymous is not "
+                                         "quoted by name.")))
+    if values.get("personal_statement") and not values.get("consent_given"):
+        found.append(("consent_given", _(
+            "A statement can only be saved with the witness's recorded consent.")))
+    return found
+
+
+class Testimony(OfficeWork):
+    """A testimony: what makes it countable and a publishable summary; the statement apart."""
+
+    __tablename__ = "testimonies"
+    personal_access = "testimony_statements"
+
+    taken_on: Mapped[dt.date] = mapped_column(index=True)
+    place_taken: Mapped[str] = mapped_column(String(200), default="")
+    taken_by: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(30), default="forced_deportation", index=True)
+    witness_pseudonym: Mapped[str] = mapped_column(String(100), default="")
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    consent_given: Mapped[bool] = mapped_column(default=False)
+    consent_reports: Mapped[bool] = mapped_column(default=False)
+    consent_named: Mapped[bool] = mapped_column(default=False)
+    kimlik: Mapped[bool] = mapped_column(default=False)
+    signed_voluntary_return: Mapped[bool] = mapped_column(default=False)
+    held_before_removal: Mapped[str] = mapped_column(String(300), default="")
+    crossing_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_places.id"),
+                                                    index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    crossing = relationship("Place")
+    case = relationship("Case")
+    statement = relationship("TestimonyStatement", uselist=False, back_populates="testimony",
+                             cascade="all, delete-orphan")
+
+    fields = Fields(
+        Field("taken_on", _l("Taken on"), required=True, listed=True, filtered=True),
+        Field("place_taken", _l("Where it was taken"), searched=True,
+              help=_l("A city, or “online”.")),
+        Field("taken_by", _l("Taken by")),
+        *office_work(listed=("office",)),
+        Field("subject", _l("What it is about"), choices=TESTIMONY_SUBJECTS, required=True,
+              listed=True, filtered=True),
+        Field("witness_pseudonym", _l("Witness's pseudonym"), required=True, listed=True,
+              searched=True, help=_l("Never the real name: the statement keeps that apart.")),
+        Field("anonymous", _l("Asked to stay anonymous"), listed=True, filtered=True),
+        Field("consent_given", _l("Informed consent given"), filtered=True),
+        Field("consent_reports", _l("Consents to use in reports"), listed=True, filtered=True,
+              help=_l("Without it, the summary never leaves the app.")),
+        Field("consent_named", _l("Consents to be quoted by name")),
+        Field("kimlik", _l("Held temporary protection (kimlik)"), listed=True, filtered=True),
+        Field("signed_voluntary_return", _l("Made to sign a voluntary-return paper"),
+              listed=True, filtered=True),
+        Field("held_before_removal", _l("Where held before removal")),
+        Field("crossing", _l("Crossing removed through"), filtered=True),
+        Field("case", _l("Legal-protection case"), imported=False),
+        Field("summary", _l("Publishable summary"), listed=True, released_by="consent_reports",
+              help=_l(
+            "Free of anything that identifies the witness.")),
+        rules=_check_testimony,
+        title=_l("Testimonies"),
+        dated_by="taken_on",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.witness_pseudonym} — {self.taken_on}"
+
+
+class TestimonyStatement(Record):
+    """A testimony's statement: encrypted, for its office's coordinators and admins only."""
+
+    __tablename__ = "testimony_statements"
+    part_of = "testimony"
+
+    testimony_id: Mapped[int] = mapped_column(
+        ForeignKey("testimonies.id", ondelete="CASCADE"), unique=True)
+    text: Mapped[str] = mapped_column(EncryptedText, default="")
+
+    testimony = relationship("Testimony", back_populates="statement")
+
+    fields = Fields(Field("text", _l("Statement"), personal=True, imported=False),
+                    title=_l("Statements of testimonies"))
+
+    @property
+    def office_scope(self) -> int | None:
+        return self.testimony.office_id if self.testimony else None
