@@ -6,6 +6,8 @@ It is one more condition on the same KPI definitions (`approved_only`), read fro
 directory) are counted as they are.
 """
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import exists
 
@@ -19,7 +21,7 @@ def reported_by_month(model: type) -> bool:
     return issubclass(model, OfficeWork) and bool(model.fields.dated_by)
 
 
-def approved_only(model: type, filters) -> list:
+def approved_only(model: Any, filters: Any) -> list:
     """The SQL condition keeping a model's records to approved office-months, if the filters
     ask for it (none otherwise, or for records not reported by month)."""
     if not getattr(filters, "approved", False) or not reported_by_month(model):

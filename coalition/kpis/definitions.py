@@ -74,13 +74,13 @@ class Cond(NamedTuple):
             return local.in_(select(target.id).where(target.code == self.value))
         raise ValueError(self.op)
 
-    def _related(self, model):
+    def _related(self, model: Any) -> tuple[Any, Any]:
         """The named model a "code" condition's relation points to, and its foreign key."""
         relation = getattr(model, self.column).property
         (local,) = relation.local_columns
         return relation.mapper.class_, getattr(model, local.key)
 
-    def listed(self, model) -> tuple:
+    def listed(self, model: Any) -> tuple:
         """(column, op, value) as an admin list filters it: a relation by its record's code."""
         if self.op == "code":
             return self._related(model)[0].code, "eq", self.value
@@ -136,14 +136,15 @@ MEETING: dict[str, Any] = {"model": Meeting, "date": "date"}
 TRAINING: dict[str, Any] = {"model": Training, "date": "start_date"}
 
 # --- monitoring: flows add up over the period; stocks are never summed (see monitoring) ---
-DEPORTATION_FLOWS = {"model": MonitoringFigure, "date": "dated_on", "total": "value"}
+DEPORTATION_FLOWS: dict[str, Any] = {"model": MonitoringFigure, "date": "dated_on",
+                                     "total": "value"}
 _DEPORTED = (Cond("indicator", "code", DEPORTATIONS), Cond("measure", "eq", "flow"))
 MONITORING: tuple[Kpi, ...] = (
     Kpi("deportations.total", _l("Deportations"), **DEPORTATION_FLOWS, where=_DEPORTED),
     *(Kpi(f"deportations.by_crossing.{code}", label, **DEPORTATION_FLOWS,
           where=(*_DEPORTED, Cond("place", "code", code))) for code, label in CROSSINGS),
 )
-TESTIMONY = {"model": Testimony, "date": "taken_on", "sensitive": BREAKDOWN}
+TESTIMONY: dict[str, Any] = {"model": Testimony, "date": "taken_on", "sensitive": BREAKDOWN}
 TESTIMONIES: tuple[Kpi, ...] = (
     Kpi("testimonies.total", _l("Testimonies taken"), Testimony, "taken_on", sensitive=TOTAL),
     Kpi("testimonies.anonymous", _l("Witnesses who asked to stay anonymous"), **TESTIMONY,

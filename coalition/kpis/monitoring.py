@@ -4,6 +4,7 @@ and the latest published stock of each indicator with its source (never summed).
 from collections.abc import Callable
 from datetime import date
 
+import plotly.graph_objects as go
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ Span = Callable[[str, Filters], tuple[date, date]]
 
 
 def deportations_chart(audience: Audience, filters: Filters, links: Links, rtl: bool,
-                       months_between: Months, span: Span):
+                       months_between: Months, span: Span) -> go.Figure | None:
     """Deportations per month, stacked by crossing (any place recorded, as data)."""
     rows = visible_breakdown(audience, filters, (DEPORTATIONS_KEY,), ("month", "place_id"))
     found = sorted({month for month, _place in rows if month})

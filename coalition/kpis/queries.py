@@ -191,7 +191,7 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
         # the rollups do not know which months are approved: those asks read the records
         rolled = [(n, kpi) for n, kpi in every if rollup is not None and not (
             asks[n][0].approved and approved_only(kpi.model, asks[n][0]))]
-        if rolled:
+        if rolled and rollup is not None:
             row = _from_rollup(rollup, rolled, asks)
             for (n, kpi), value in zip(rolled, row, strict=True):
                 results[n][kpi.key] = number(value)

@@ -1,5 +1,7 @@
 """Screens for monitoring indicators, places and figures (fields: the models')."""
 
+from typing import Any
+
 from flask_login import current_user
 from wtforms import TextAreaField
 
@@ -43,14 +45,14 @@ class TestimonyView(RecordView):
         return access.can(current_user, access.READ, TestimonyStatement.__tablename__,
                           office_id)
 
-    def create_form(self, obj=None):
+    def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
         if not access.can(current_user, access.WRITE, TestimonyStatement.__tablename__,
                           any_office=True):
             del form[STATEMENT]
         return form
 
-    def edit_form(self, obj=None):
+    def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
         if obj is None or not self._may_see_statement(obj.office_id):
             del form[STATEMENT]
@@ -58,7 +60,7 @@ class TestimonyView(RecordView):
             form[STATEMENT].data = obj.statement.text
         return form
 
-    def on_model_change(self, form, model, is_created) -> None:
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
         if STATEMENT not in form:
             return
@@ -67,7 +69,7 @@ class TestimonyView(RecordView):
             model.statement = model.statement or TestimonyStatement()
             model.statement.text = text
 
-    def render(self, template, **kwargs):
+    def render(self, template: str, **kwargs: Any) -> Any:
         """The statement on the details page, for those who may read it; each view logged."""
         model = kwargs.get("model")
         if (template == self.edit_template and model is not None and model.statement

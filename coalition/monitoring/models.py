@@ -148,7 +148,9 @@ class MonitoringFigure(OfficeWork):
 @event.listens_for(MonitoringFigure, "before_update")
 def _date_figure(_mapper, _connection, figure: MonitoringFigure) -> None:
     """A figure is dated by its period's first day, or by the date a stock stands at."""
-    figure.dated_on = figure.period_start or figure.as_of
+    day = figure.period_start or figure.as_of
+    if day is not None:  # the rules ask for one; without it the database refuses the row
+        figure.dated_on = day
 
 
 def latest_stocks(end: dt.date | None, *, published_only: bool = True,
