@@ -36,8 +36,8 @@ from coalition.exports.donor_sheets import (
 )
 from coalition.exports.results import results_sheet
 from coalition.i18n import LANGUAGE_NAMES, language, text_direction
-from coalition.kpis.approved import approved_note
 from coalition.kpis.charts import percentages
+from coalition.kpis.conditions import approved_note
 from coalition.kpis.definitions import BY_KEY, COUNTERPART_KEYS, KPIS, OUTCOME_KEYS
 from coalition.kpis.filters import Filters
 from coalition.kpis.visibility import SUPPRESSED, Audience, Figures, figures, marker

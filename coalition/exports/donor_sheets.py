@@ -22,7 +22,7 @@ from coalition.choices import EVENT_KINDS, Choices
 from coalition.database import db
 from coalition.fields import bound
 from coalition.i18n import language
-from coalition.kpis.approved import approved_only
+from coalition.kpis.conditions import record_conditions
 from coalition.kpis.definitions import BY_KEY, DIMENSIONS, Kpi
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import condition, in_period
@@ -116,7 +116,7 @@ def behind(kpi: Kpi, filters: Filters) -> list:
     return [model.deleted_at.is_(None), *(condition(kpi, c) for c in kpi.where),
             *in_period(kpi, filters.start, filters.end),
             *(getattr(model, DIMENSIONS[name]) == filters.ids(name) for name in kpi.dimensions
-              if filters.ids(name) is not None), *approved_only(model, filters)]
+              if filters.ids(name) is not None), *record_conditions(model, filters)]
 
 
 def pick_name(arabic: str | None, latin: str | None) -> str:

@@ -35,8 +35,10 @@ class Filters:
     project: Project | None = None
     #: "year", "quarter" or "month" when the period is one, so the previous one is too
     unit: str | None = None
-    #: only records in months their office has had approved (coalition.kpis.approved)
+    #: only records in months their office has had approved (coalition.kpis.conditions)
     approved: bool = False
+    #: only records with a file attached: for evidence coverage, never a request argument
+    evidenced: bool = False
 
     @classmethod
     def parse(cls, args: Mapping[str, str], default_office: int | None = None) -> "Filters":

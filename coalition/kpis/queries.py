@@ -12,7 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import db
 from coalition.kpis import rollups
-from coalition.kpis.approved import approved_only
+from coalition.kpis.conditions import record_conditions
 from coalition.kpis.definitions import (
     ACTIVE,
     ALWAYS,
@@ -97,11 +97,12 @@ def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[lis
         if all(k.period == DATED for k in kpis) and len(starts) == len(asks):
             where.append(when >= min(starts))
     extra = [[getattr(model, c) == v for c, v in sorted(own - shared)] for own in wanted]
-    # approved months only: for every ask in the WHERE, else in the asks' FILTER clauses
-    if all(filters.approved for filters in asks):
-        where += approved_only(model, asks[0])
+    # approved months only, with evidence: for every ask in the WHERE, else in each ask's
+    # FILTER clauses
+    if all((f.approved, f.evidenced) == (asks[0].approved, asks[0].evidenced) for f in asks):
+        where += record_conditions(model, asks[0])
     else:
-        extra = [own + approved_only(model, filters) for own, filters in zip(extra, asks,
+        extra = [own + record_conditions(model, filters) for own, filters in zip(extra, asks,
                                                                              strict=True)]
     return where, extra
 
@@ -188,9 +189,9 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
     ready = {} if direct else rollups.usable()[1]
     for every in tables.values():
         rollup = ready.get(every[0][1].model)
-        # the rollups do not know which months are approved: those asks read the records
-        rolled = [(n, kpi) for n, kpi in every if rollup is not None and not (
-            asks[n][0].approved and approved_only(kpi.model, asks[n][0]))]
+        # the rollups know neither approved months nor files: those asks read the records
+        rolled = [(n, kpi) for n, kpi in every if rollup is not None
+                  and not record_conditions(kpi.model, asks[n][0])]
         if rolled and rollup is not None:
             row = _from_rollup(rollup, rolled, asks)
             for (n, kpi), value in zip(rolled, row, strict=True):
@@ -294,8 +295,8 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
     ready = {} if direct else rollups.usable()[1]
     for kpis in _by_table(keys).values():
         rollup = ready.get(kpis[0].model)
-        if approved_only(kpis[0].model, filters):
-            rollup = None  # the rollups do not know which months are approved
+        if record_conditions(kpis[0].model, filters):
+            rollup = None  # the rollups know neither approved months nor files
         statement = _grouped_rollup(rollup, kpis, filters, by) if rollup else None
         if statement is None:
             statement = _grouped(kpis, filters, by)

@@ -16,7 +16,8 @@ from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
-from coalition.kpis.approved import approved_note
+from coalition.kpis.conditions import approved_note
+from coalition.kpis.coverage import evidence_coverage
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
     BY_KEY,
@@ -130,6 +131,8 @@ class DashboardView(BaseView):
         }
         context.update(participant_rows=participant_rows(values))
         context.update(approved_note=approved_note())
+        if request.args.get("coverage") == "1":
+            context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
