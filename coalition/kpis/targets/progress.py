@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -67,8 +68,10 @@ class TargetRow:
 
     @property
     def period(self) -> str:
-        """2024, or 2024 Q2."""
-        return f"{self.year}" + (f" Q{self.quarter}" if self.quarter else "")
+        """2024, or the second quarter of 2024, in the user's language."""
+        if not self.quarter:
+            return str(self.year)
+        return _("Q%(quarter)s %(year)s", quarter=self.quarter, year=self.year)
 
     def as_json(self) -> dict:
         """What the API says of it."""
