@@ -26,9 +26,27 @@ from coalition.config import load_config
 from coalition.contacts.admin import ContactView
 from coalition.contacts.models import Contact
 from coalition.database import db
+from coalition.detainees.admin import (
+    ConsentView,
+    EpisodeView,
+    ExternalBodyView,
+    InformantView,
+    PersonView,
+    SupportView,
+)
+from coalition.detainees.commands import detainee_duplicates
+from coalition.detainees.models import (
+    Consent,
+    DetentionEpisode,
+    ExternalBody,
+    FamilySupport,
+    Informant,
+    Person,
+)
 from coalition.errors import register_errorhandlers
 from coalition.evidence.routes import bp as evidence_pages
 from coalition.exports.commands import export_donor
+from coalition.exports.external import bp as external_exports
 from coalition.exports.jobs import DONOR_JOB, LIST_JOB
 from coalition.exports.routes import bp as export_pages
 from coalition.extensions import register_extensions
@@ -68,13 +86,14 @@ from coalition.security import register_security
 from coalition.templating import register_template_globals
 from coalition.views import RecordView, make_admin
 
-BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages)
+BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages, external_exports)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
     kpis, rebuild_rollups, export_donor, import_template, import_command, reporting,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
     maintenance.rotate_case_key, jobs_group, serve, set_target,
+    detainee_duplicates,
 )
 
 #: what `flask init-db` does after bringing the schema up to date
@@ -96,6 +115,7 @@ def screens() -> list:
         AwarenessActivityView(AwarenessActivity, endpoint="awareness_activities", category=work),
         EventView(Event, endpoint="events", category=work),
         CaseView(Case, endpoint="cases", category=work),
+        *detainees_screens(),
         PartnerView(Partner, endpoint="partners", category=directory),
         ContactView(Contact, endpoint="contacts", category=directory),
         PublicationView(Publication, endpoint="publications", category=advocacy),
@@ -125,6 +145,19 @@ def monitoring_screens() -> list:
         TestimonyView(Testimony, endpoint="testimonies", category=monitoring),
         IndicatorView(Indicator, endpoint="monitoring_indicators", category=monitoring),
         PlaceView(Place, endpoint="monitoring_places", category=monitoring),
+    ]
+
+
+def detainees_screens() -> list:
+    """The Detainees Office's screens, together in the menu."""
+    office = _l("Detainees Office")
+    return [
+        PersonView(Person, endpoint="detainees", category=office),
+        EpisodeView(DetentionEpisode, endpoint="detention_episodes", category=office),
+        InformantView(Informant, endpoint="detainee_informants", category=office),
+        ConsentView(Consent, endpoint="detainee_consents", category=office),
+        SupportView(FamilySupport, endpoint="family_support", category=office),
+        ExternalBodyView(ExternalBody, endpoint="external_bodies", category=office),
     ]
 
 

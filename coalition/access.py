@@ -55,6 +55,24 @@ RULES["coordinator"].update({
     "testimony_statements": {READ: OWN, WRITE: OWN},
 })
 RULES["leadership"]["testimony_statements"] = {READ: NONE, WRITE: NONE}
+# The Detainees Office: names, informants and consents for the holding office's coordinators
+# and admins; leadership reads the pseudonymous files, episodes and support; other offices'
+# coordinators and donors only the figures.
+_OWN_ONLY = {READ: OWN, WRITE: OWN}
+_CLOSED = {READ: NONE, WRITE: NONE}
+RULES["leadership"].update({
+    "detainee_personal": _CLOSED, "detainee_informants": _CLOSED,
+    "detainee_consents": _CLOSED, "detainee_merges": _CLOSED, "detainee_not_same": _CLOSED,
+    "detainees": {READ: ALL, WRITE: NONE}, "detention_episodes": {READ: ALL, WRITE: NONE},
+    "family_support": {READ: ALL, WRITE: NONE}, "external_bodies": {READ: ALL, WRITE: NONE},
+})
+RULES["coordinator"].update({
+    **dict.fromkeys(("detainees", "detainee_personal", "detention_episodes",
+                     "detainee_informants", "detainee_consents", "family_support",
+                     "detainee_status_changes", "detainee_merges", "detainee_not_same"),
+                    _OWN_ONLY),
+    "external_bodies": {READ: ALL, WRITE: NONE},
+})
 
 #: what each role may open beyond record screens
 FEATURES: dict[str, set[str]] = {

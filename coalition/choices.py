@@ -218,3 +218,93 @@ CROSSINGS = Choices(
     ("bab_al_salama", _l("Deported through Bab al-Salama")),
     ("jarablus", _l("Deported through Jarablus")),
 )
+
+# --- the Detainees Office ------------------------------------------------------------------
+DETAINEE_STATUSES = Choices(
+    ("detained", _l("Detained (held, place known)")),
+    ("disappeared", _l("Forcibly disappeared (fate and whereabouts unknown)")),
+    ("released", _l("Released")),
+    ("died_in_custody", _l("Died in custody")),
+    ("unknown", _l("Unknown")),
+)
+
+#: how a death in custody is known: "confirmed" only by remains
+DEATH_KNOWLEDGE = Choices(
+    ("civil_registry", _l("Reported by the civil registry")),
+    ("remains", _l("Confirmed by remains")),
+    ("unverified", _l("Unverified")),
+)
+
+DETAINING_PARTIES = Choices(
+    ("government_forces", _l("Government forces")),
+    ("isis", _l("ISIS")),
+    ("sdf", _l("SDF")),
+    ("hts", _l("HTS")),
+    ("armed_opposition", _l("Armed opposition")),
+    ("other", _l("Other party")),
+    ("unknown", _l("Unknown party")),
+)
+
+SEXES = Choices(("male", _l("Male")), ("female", _l("Female")))
+
+GOVERNORATES = Choices(
+    ("damascus", _l("Damascus")),
+    ("rif_dimashq", _l("Rif Dimashq")),
+    ("aleppo", _l("Aleppo")),
+    ("idlib", _l("Idlib")),
+    ("homs", _l("Homs")),
+    ("hama", _l("Hama")),
+    ("latakia", _l("Latakia")),
+    ("tartus", _l("Tartus")),
+    ("deir_ez_zor", _l("Deir ez-Zor")),
+    ("raqqa", _l("Raqqa")),
+    ("hasakah", _l("Al-Hasakah")),
+    ("daraa", _l("Daraa")),
+    ("suwayda", _l("As-Suwayda")),
+    ("quneitra", _l("Quneitra")),
+)
+
+CONFIDENTIALITY = Choices(
+    ("office", _l("Detainees Office only")),
+    ("coalition", _l("Coalition-internal (pseudonymous reference outside the office)")),
+)
+
+CONSENT_PURPOSES = Choices(
+    ("documentation", _l("Documentation")),
+    ("internal_sharing", _l("Sharing within the coalition")),
+    ("external_sharing", _l("Sharing with an external body")),
+    ("anonymised_publication", _l("Anonymised publication")),
+    ("follow_up_contact", _l("Follow-up contact")),
+)
+
+SUPPORT_KINDS = Choices(
+    ("material", _l("Material support")),
+    ("individual_psych", _l("Individual psychological support")),
+    ("group_session", _l("Group psychological support session")),
+    ("legal_guidance", _l("Legal guidance")),
+    ("referral", _l("Referral (e.g. ICRC tracing, DNA reference sample)")),
+)
+
+INFORMANT_RELATIONSHIPS = Choices(
+    ("mother", _l("Mother")),
+    ("father", _l("Father")),
+    ("spouse", _l("Spouse")),
+    ("sibling", _l("Brother or sister")),
+    ("child", _l("Son or daughter")),
+    ("relative", _l("Other relative")),
+    ("witness", _l("Witness or former detainee")),
+    ("other", _l("Other source")),
+)
+
+HOW_REACHED = Choices(
+    ("in_person", _l("In person")),
+    ("phone", _l("By phone")),
+    ("online", _l("Online")),
+    ("partner", _l("Through a partner organisation")),
+)
+
+INFORMANT_RELIABILITY = Choices(
+    ("high", _l("High")),
+    ("medium", _l("Medium")),
+    ("low", _l("Low")),
+)

@@ -15,6 +15,7 @@ from coalition.activities.models import AwarenessActivity, Event, Training, Vide
 from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
 from coalition.database import db
+from coalition.detainees.demo import load_detainees
 from coalition.meetings.models import Meeting
 from coalition.monitoring.models import (
     CROSSING_PLACES,
@@ -80,6 +81,8 @@ USERS: list[dict[str, Any]] = [
     dict(username="coordinator", role="coordinator", display_name="منسق مكتب الحماية",
          office="protection"),
     dict(username="donor", role="donor", display_name="الجهة المانحة", office=None),
+    dict(username="detainees", role="coordinator", display_name="منسق مكتب المعتقلين",
+         office="detainees"),
 ]
 
 # Meetings by counterpart category (257 in all), with what the report says they were.
@@ -214,6 +217,7 @@ def load_demo(password: str) -> bool:
     _publications(rng, offices, tracks, projects)
     _cases(rng, offices, tracks, projects)
     _monitoring(offices, tracks)
+    load_detainees(offices["detainees"], START, END)
     db.session.commit()
     return True
 

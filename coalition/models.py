@@ -5,6 +5,17 @@ from coalition.activities.models import AwarenessActivity, Event, Training, Vide
 from coalition.audit.models import AuditEntry
 from coalition.cases.models import Case, CasePersonal
 from coalition.contacts.models import Contact
+from coalition.detainees.models import (
+    Consent,
+    DetaineeMerge,
+    DetentionEpisode,
+    ExternalBody,
+    FamilySupport,
+    Informant,
+    NotSamePerson,
+    Person,
+    StatusChange,
+)
 from coalition.evidence.models import Evidence
 from coalition.jobs.models import Job, JobFile
 from coalition.kpis.targets.models import Target
@@ -26,4 +37,7 @@ __all__ = [
     "Event", "Evidence", "Indicator", "Job", "JobFile", "Meeting", "MonitoringFigure",
     "Office", "Partner", "Place", "Project", "Publication", "ReportingMonth", "Target",
     "Testimony", "TestimonyStatement", "Track", "Training", "User", "Video",
+    # the Detainees Office
+    "Consent", "DetaineeMerge", "DetentionEpisode", "ExternalBody", "FamilySupport",
+    "Informant", "NotSamePerson", "Person", "StatusChange",
 ]

@@ -332,9 +332,12 @@ class RecordView(ModelView):
         if model is None or model.deleted_at is not None:
             abort(404)
         writing = (request.endpoint or "").endswith((".edit_view", ".delete_view"))
-        action = access.WRITE if writing else access.READ
-        access.require(access.can(current_user, action, self.kind, model.office_scope))
+        access.require(self.may(access.WRITE if writing else access.READ, model))
         return model
+
+    def may(self, action: str, model: Any) -> bool:
+        """True if the signed-in user may read (or change) this record, by the access rules."""
+        return access.can(current_user, action, self.kind, model.office_scope)
 
     # --- forms --------------------------------------------------------------------------
     def _limit_office_choices(self, form) -> None:

@@ -94,6 +94,13 @@ class ModelConverter(AdminModelConverter):
         field_args.pop("widget", None)
         return LocalDateField(**field_args)
 
+    @converts("EncryptedText")
+    def convert_encrypted(self, field_args: Any, **extra: Any) -> Any:
+        """Text encrypted at rest (a detainee's name, an informant's phone): a one-line box."""
+        from wtforms import StringField
+
+        return StringField(**field_args)
+
 
 class _OneDate:
     """A list filter on one date, read as forms read it."""

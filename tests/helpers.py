@@ -328,3 +328,85 @@ def sign_in(app: Flask, username: str, password: str = PASSWORD) -> FlaskClient:
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.data[:500]
     return client
+
+
+# --- the Detainees Office -------------------------------------------------------------------
+def make_person(office_id: int, **fields: Any):
+    """A documented person (by default محمد أحمد الحلبي, mother فاطمة, born 1990, detained)."""
+    from coalition.detainees.models import Person
+
+    return _saved(Person(office_id=office_id, **{
+        "documented_on": DAY, "first_name": "محمد", "father_name": "أحمد",
+        "family_name": "الحلبي", "mother_name": "فاطمة", "sex": "male", "birth_year": 1990,
+        "governorate": "aleppo", "status": "detained", **fields}))
+
+
+def make_episode(person, **fields: Any):
+    """A detention episode of a person."""
+    from coalition.detainees.models import DetentionEpisode
+
+    return _saved(DetentionEpisode(person=person, **{
+        "arrested_on": date(2013, 5, 1), "detaining_party": "government_forces", **fields}))
+
+
+def make_informant(person, **fields: Any):
+    """The family member who reported a person."""
+    from coalition.detainees.models import Informant
+
+    return _saved(Informant(person=person, **{
+        "relationship_to_person": "mother", "name": "أم محمد", "phone": "+90 555 765 4321",
+        **fields}))
+
+
+def make_external_body(code: str = "icrc", **fields: Any):
+    """An external body: the migration's, or a new one once a test emptied the tables."""
+    from coalition.detainees.models import ExternalBody
+
+    body = db.session.query(ExternalBody).filter_by(code=code).one_or_none() or ExternalBody(
+        code=code)
+    values = {"name_ar": f"جهة {code}", "name_en": code.upper(),
+              "shared_fields": "reference,first_name,family_name,sex,birth_year,status,facility",
+              **fields}
+    for name, value in values.items():
+        setattr(body, name, value)
+    return _saved(body)
+
+
+def make_consent(person, purpose: str = "documentation", **fields: Any):
+    """A consent the family gave for one purpose."""
+    from coalition.detainees.models import Consent
+
+    return _saved(Consent(person=person, purpose=purpose, **{
+        "given": True, "given_on": DAY, **fields}))
+
+
+def make_support(person, **fields: Any):
+    """Support given to a person's family by the person's office."""
+    from coalition.detainees.models import FamilySupport
+
+    return _saved(FamilySupport(person=person, office_id=person.office_id, **{
+        "date": DAY, "kind": "individual_psych", **fields}))
+
+
+def person_form(world: dict, office: str = "office_a", **fields: str) -> dict[str, str]:
+    """The data of a valid person form."""
+    return {"office": str(world[office]), "documented_on": "2024-02-01",
+            "first_name": "أسامة", "father_name": "عبد الله", "family_name": "المصري",
+            "mother_name": "خديجة", "sex": "male", "birth_year": "1985",
+            "governorate": "damascus", "status": "disappeared", "confidentiality": "office",
+            "civil_id": "0101234567", **fields}
+
+
+def _part(make):
+    return lambda office_id: make(make_person(office_id))
+
+
+#: the Detainees Office's screens -> the factory of one of their records in an office
+DETAINEE_FACTORIES = {
+    "detainees": make_person,
+    "detention_episodes": _part(make_episode),
+    "detainee_consents": _part(make_consent),
+    "family_support": _part(make_support),
+    "detainee_informants": _part(lambda person: make_informant(person)),
+    "external_bodies": lambda _office_id: make_external_body(f"body{next(_serial)}"),
+}

@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from coalition.database import db
 from coalition.models import Meeting
 from coalition.security import is_on_site
-from tests.helpers import FACTORIES, PASSWORD, make_contact, make_partner, office_forms
+from tests.helpers import (
+    DETAINEE_FACTORIES,
+    FACTORIES,
+    PASSWORD,
+    make_contact,
+    make_partner,
+    office_forms,
+)
 
 ROLES = ("anonymous", "donor", "coordinator_a", "coordinator_b", "leadership", "admin")
 SIGNED_IN = set(ROLES) - {"anonymous"}
@@ -44,7 +51,18 @@ SCREENS = {
     **{kind: (STAFF, {"coordinator_a", "coordinator_b", "admin"},
               {"coordinator_a", "coordinator_b", "admin"})
        for kind in ("monitoring_indicators", "monitoring_places")},
+    # the Detainees Office: pseudonymous files and episodes for leadership too; informants
+    # and consents only for the office and admins
+    **{kind: ({"coordinator_a", "leadership", "admin"}, A_WRITERS,
+              {"coordinator_a", "coordinator_b", "admin"})
+       for kind in ("detainees", "detention_episodes", "family_support")},
+    **{kind: ({"coordinator_a", "admin"}, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"})
+       for kind in ("detainee_informants", "detainee_consents")},
+    "external_bodies": (STAFF, {"admin"}, {"admin"}),
 }
+#: screens whose lists every coordinator opens, each seeing only their own office's records
+OWN_LISTS = {"cases", "detainees", "detention_episodes", "family_support",
+             "detainee_informants", "detainee_consents"}
 
 #: other endpoints -> (method, url, roles that get an answer, the answer)
 OTHERS = {
@@ -68,6 +86,16 @@ OTHERS = {
     "evidence.upload": ("POST", "/evidence/meetings/999999", SIGNED_IN, 404),
     "evidence.download": ("GET", "/evidence/999999", SIGNED_IN, 404),
     "evidence.delete": ("POST", "/evidence/999999/delete", SIGNED_IN, 404),
+    "detainees.duplicates_view": ("GET", "/detainees/duplicates/",
+                                  {"coordinator_a", "coordinator_b", "admin"}, 200),
+    **{f"detainees.{name}": ("POST", f"/detainees/{path}/",
+                             {"coordinator_a", "coordinator_b", "admin"}, 404)
+       for name, path in (("merge_view", "merge"), ("unmerge_view", "unmerge"),
+                          ("not_same_view", "not-same"))},
+    "external_exports.index": ("GET", "/exports/external/",
+                               {"coordinator_a", "coordinator_b", "admin"}, 200),
+    "external_exports.export": ("GET", "/exports/external/nobody.csv",
+                                {"coordinator_a", "coordinator_b", "admin"}, 404),
     "imports.index": ("GET", "/import/", {"coordinator_a", "coordinator_b", "admin"}, 200),
     "imports.template": ("GET", "/import/template", {"coordinator_a", "coordinator_b", "admin"},
                          200),
@@ -86,7 +114,8 @@ def screen_expectation(kind: str, action: str, role: str, ids: dict):
     """(method, url, expected status) of one record-screen route for one role."""
     readers, writers, creators = SCREENS[kind]
     # a coordinator of office B opens the cases list: it shows only office B's cases
-    openers = STAFF if kind in ("cases", "testimonies") else readers
+    openers = (STAFF if kind in ("cases", "testimonies") else
+               readers | {"coordinator_a", "coordinator_b"} if kind in OWN_LISTS else readers)
     record = ids[kind]
     table = {
         "index_view": ("GET", f"/{kind}/", openers, 200),
@@ -118,7 +147,7 @@ def ids(app, world):
 
     with app.app_context():
         found = {kind: factory(world["office_a"]).id
-                 for kind, factory in FACTORIES.items() if factory}
+                 for kind, factory in {**FACTORIES, **DETAINEE_FACTORIES}.items() if factory}
         found["contacts"], found["partners"] = make_contact().id, make_partner().id
         found["audit"] = db.session.query(AuditEntry.id).first()[0]
         found["users"] = db.session.query(User.id).filter_by(username="coord_a").scalar()

@@ -21,6 +21,7 @@ ACTIONS = {
     "delete": _l("Moved to the trash"),
     "restore": _l("Restored"),
     "view_personal": _l("Personal details viewed"),
+    "export_external": _l("Exported for an external body"),
 }
 
 

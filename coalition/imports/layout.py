@@ -6,7 +6,7 @@ type's declaration (`Model.fields`); this module adds only what is the import's 
 sheet's name, its natural key and what a row that is already there does.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,6 +17,7 @@ from coalition.activities.models import AwarenessActivity, Event, Training, Vide
 from coalition.cases.models import Case
 from coalition.choices import Choices
 from coalition.contacts.models import Contact
+from coalition.detainees.models import Person, after_import, prepare_import
 from coalition.fields import Field as Declared
 from coalition.fields import Fields, bound, problems
 from coalition.kpis.targets.models import Target
@@ -79,6 +80,12 @@ class ImportSheet:
     #: the attributes that identify a record (text ones compared folded)
     natural_key: tuple[str, ...]
     duplicates: str = SKIP
+    #: every record belongs to an office (as office work does), though it has no track
+    own_office: bool = False
+    #: completes a new record's row before the bulk insert (what the ORM's hooks would do)
+    prepare: Callable[[dict], None] | None = None
+    #: runs on the new records' ids once they are in (the records they bring with them)
+    after: Callable[[list[int]], None] | None = None
 
     @property
     def kind(self) -> str:
@@ -98,7 +105,7 @@ class ImportSheet:
     @cached_property
     def office_work(self) -> bool:
         """True if every record belongs to an office (not the shared directory or partners)."""
-        return hasattr(self.model, "track_id")
+        return self.own_office or hasattr(self.model, "track_id")
 
     @cached_property
     def by_key(self) -> dict[str, ImportColumn]:
@@ -111,9 +118,10 @@ class ImportSheet:
 
     @cached_property
     def date_attr(self) -> str | None:
-        """The natural key's date, used to narrow the look-up of existing records."""
-        return next((f.target for f in self.fields if f.read_as == DATE and f.target in
-                     self.natural_key), None)
+        """The natural key's date, used to narrow the look-up of existing records (one every
+        row has)."""
+        return next((f.target for f in self.fields if f.read_as == DATE and f.required
+                     and f.target in self.natural_key), None)
 
     def check(self, values: Mapping[str, Any], given: Iterable[str]) -> list[tuple[str, str]]:
         """The declaration's verdict on a row (values by attribute), by field key."""
@@ -139,6 +147,14 @@ IMPORT_SHEETS: tuple[ImportSheet, ...] = (
                           "consent_date", "consent_scope"), COUNTED),
     # one target per figure, period and scope: a row for one already set is left as it is
     ImportSheet("targets", Target, ("kpi", "year", "quarter", "office_id", "project_id")),
+    # Documented persons: a row exactly like a file already there (the same list imported
+    # twice) is counted as there; any other row is a new file, however alike: the import
+    # never merges persons, the duplicates review does, with a person deciding.
+    ImportSheet("detainees", Person, ("office_id", "first_name", "father_name",
+                                      "family_name", "mother_name", "sex", "birth_year",
+                                      "governorate", "status", "arrest_date",
+                                      "detaining_party"), COUNTED, own_office=True,
+                prepare=prepare_import, after=after_import),
 )
 
 IMPORT_SHEETS_BY_NAME: dict[str, ImportSheet] = {sheet.name: sheet for sheet in IMPORT_SHEETS}

@@ -83,6 +83,8 @@ def write(plan: list[Pending], step: Callable[[str, int], None] | None = None) -
         _link(batch, new_ids, ids)
         _audit(batch, new_ids)
         inserted_in_bulk(batch.sheet.model, new_ids)
+        if batch.sheet.after is not None:
+            batch.sheet.after(new_ids)
         if step:
             step("written", len(new_ids))
     session.commit()
@@ -105,6 +107,8 @@ def _rows(batch: _Batch, stamps: dict) -> None:
             row["match_key"] = contact_key(row["name"], row["organisation"])
         elif model is Case:
             row["reference"] = new_reference()
+        if sheet.prepare is not None:
+            sheet.prepare(row)
         batch.rows.append(row)
 
 

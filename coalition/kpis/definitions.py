@@ -28,8 +28,15 @@ from sqlalchemy import select
 
 from coalition.activities.models import AwarenessActivity, Event, Training, Video
 from coalition.cases.models import Case
-from coalition.choices import CONSULTATION_OUTCOMES, COUNTERPART_CATEGORIES, CROSSINGS
+from coalition.choices import (
+    CONSULTATION_OUTCOMES,
+    COUNTERPART_CATEGORIES,
+    CROSSINGS,
+    DETAINEE_STATUSES,
+    DETAINING_PARTIES,
+)
 from coalition.contacts.models import Contact
+from coalition.detainees.models import FamilySupport, Person
 from coalition.kpis import indexes  # noqa: F401  the tables' KPI indexes, for migrations
 from coalition.meetings.models import Meeting
 from coalition.monitoring.models import DEPORTATIONS, MonitoringFigure, Testimony
@@ -232,6 +239,29 @@ KPIS += (
 PARTICIPANT_KEYS: dict[str, tuple[str, ...]] = {
     kind: (f"{kind}.participants", *(f"{kind}.participants.{part}" for part in PARTS))
     for kind in PARTICIPANTS}
+# --- the Detainees Office: every figure about people is need-to-know, like the cases' ------
+PERSON: dict[str, Any] = {"model": Person, "date": "documented_on", "sensitive": BREAKDOWN}
+SUPPORT: dict[str, Any] = {"model": FamilySupport, "date": "date", "sensitive": BREAKDOWN}
+DETAINEE_KPIS: tuple[Kpi, ...] = (
+    Kpi("detainees.total", _l("Persons documented"), Person, "documented_on", sensitive=TOTAL),
+    *(Kpi(f"detainees.by_status.{code}", label, **PERSON, where=_is("status", code))
+      for code, label in DETAINEE_STATUSES),
+    *(Kpi(f"detainees.by_party.{code}", label, **PERSON, where=_is("detaining_party", code))
+      for code, label in DETAINING_PARTIES),
+    Kpi("detainees.without_episode", _l("No arrest recorded"), **PERSON,
+        where=(Cond("detaining_party", "empty", True),)),
+    Kpi("detainees.women", _l("Women and girls documented"), **PERSON,
+        where=_is("sex", "female")),
+    Kpi("detainees.children", _l("Children (under 18 at arrest)"), **PERSON,
+        where=_is("minor_at_arrest", True)),
+    Kpi("families.supported", _l("Families supported (first support in the period)"),
+        **SUPPORT, where=_is("first_for_family", True)),
+    Kpi("support.sessions", _l("Psychological support sessions"), **SUPPORT,
+        where=(Cond("kind", "in", ("individual_psych", "group_session")),)),
+    Kpi("support.referrals", _l("Referrals of families"), **SUPPORT,
+        where=_is("kind", "referral")),
+)
+KPIS = (*KPIS, *DETAINEE_KPIS)
 
 BY_KEY: dict[str, Kpi] = {kpi.key: kpi for kpi in KPIS}
 
@@ -262,6 +292,18 @@ OUTCOME_KEYS = (*(f"cases.by_outcome.{code}" for code in CONSULTATION_OUTCOMES.c
 #: a sensitive total and the breakdowns that add up to it exactly, so that hiding one of
 #: them hides enough others that it cannot be worked out from the total
 ADDS_UP: dict[str, tuple[str, ...]] = {"cases.total": OUTCOME_KEYS}
+#: the Detainees Office's figures: a person has one status, and one party of latest arrest
+#: (or none), so each breakdown adds up to the total
+DETAINEE_STATUS_KEYS = tuple(f"detainees.by_status.{c}" for c in DETAINEE_STATUSES.codes)
+DETAINEE_PARTY_KEYS = (*(f"detainees.by_party.{c}" for c in DETAINING_PARTIES.codes),
+                       "detainees.without_episode")
+DETAINEE_KEYS = tuple(kpi.key for kpi in DETAINEE_KPIS)
+#: every total and a set of breakdowns that add up to it (a total may have several)
+LINES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *ADDS_UP.items(),
+    ("detainees.total", DETAINEE_STATUS_KEYS),
+    ("detainees.total", DETAINEE_PARTY_KEYS),
+)
 COUNTERPART_KEYS = tuple(f"meetings.by_counterpart.{c}" for c in COUNTERPART_CATEGORIES.codes)
 TRAINING_KEYS = ("trainings.hours", "trainings.participants", "trainings.trainers")
 #: the office's logged work, by kind, for the charts over time and by office

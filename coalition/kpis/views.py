@@ -24,6 +24,8 @@ from coalition.kpis.definitions import (
     CARD_KEYS,
     CARDS,
     COUNTERPART_KEYS,
+    DETAINEE_PARTY_KEYS,
+    DETAINEE_STATUS_KEYS,
     KPIS,
     OFFICE_KEYS,
     OUTCOME_KEYS,
@@ -79,6 +81,25 @@ def _month_span(month: str, filters: Filters) -> tuple[date, date]:
     first = date(year, month_number, 1)
     last = date(year + month_number // 12, month_number % 12 + 1, 1) - timedelta(days=1)
     return max(first, filters.start or first), min(last, filters.end or last)
+
+
+#: the Detainees Office's headline figures on the dashboard
+DETAINEE_HEADLINES = ("detainees.total", "detainees.women", "detainees.children",
+                      "families.supported", "support.sessions", "support.referrals")
+
+
+def detainees_section(values: Figures, links: Links) -> dict:
+    """The Detainees Office's section: headline figures, and persons by status and by the
+    party of their latest arrest, each hidden where the reader may not see it."""
+
+    def row(key: str) -> dict:
+        return {"key": key, "label": BY_KEY[key].label, "value": values[key],
+                "hidden": values.hidden.get(key), "shown": values.shown(key),
+                "url": links.url(key) if values[key] is not None else None}
+
+    return {"headlines": [row(key) for key in DETAINEE_HEADLINES],
+            "by_status": [row(key) for key in DETAINEE_STATUS_KEYS],
+            "by_party": [row(key) for key in DETAINEE_PARTY_KEYS]}
 
 
 class DashboardView(BaseView):
@@ -141,6 +162,7 @@ class DashboardView(BaseView):
             figures={name: charts.to_json(fig) for name, fig in figures.items()},
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
+            detainees=detainees_section(values, links),
             **context)
 
     @staticmethod

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from coalition import access
 from coalition.database import db
-from coalition.kpis.definitions import ADDS_UP, BREAKDOWN, BY_KEY, KPIS, Kpi
+from coalition.kpis.definitions import BREAKDOWN, BY_KEY, KPIS, LINES, Kpi
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import Number, breakdown, compute_many
 from coalition.offices.models import Office
@@ -231,7 +231,7 @@ class Table:
         lines: list[tuple[Cell, tuple[Cell, ...]]] = [
             ((kpi.key, None), tuple((kpi.key, office) for office in offices))
                  for kpi in SENSITIVE if "office" in kpi.dimensions and offices]
-        for total, parts in ADDS_UP.items():
+        for total, parts in LINES:
             narrowed = "office" in BY_KEY[total].dimensions
             for within in [None, *(offices if narrowed else [])]:
                 lines.append(((total, within), tuple((part, within) for part in parts)))

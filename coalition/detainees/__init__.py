@@ -1,0 +1,1 @@
+"""The Detainees Office: documented persons, their detention, families, consent and support."""

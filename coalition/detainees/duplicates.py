@@ -1,0 +1,144 @@
+"""Likely duplicates among the documented persons; merging two files and undoing it."""
+
+import json
+from collections import defaultdict
+from itertools import combinations
+
+from sqlalchemy import and_, or_, select
+
+from coalition.database import db, utcnow
+from coalition.detainees.matching import MIN_SCORE, Candidate, score
+from coalition.detainees.models import (
+    PARTS_OF_PERSON,
+    DetaineeMerge,
+    NotSamePerson,
+    Person,
+)
+
+#: the pairs of name parts two files must share to be compared at all
+KEYS = (("bi_first", "bi_family"), ("bi_first", "bi_father"), ("bi_father", "bi_family"))
+
+
+def _not_same(ids) -> set[tuple[int, int]]:
+    """The pairs among (or touching) `ids` already judged to be different people."""
+    query = select(NotSamePerson.low_id, NotSamePerson.high_id).where(
+        NotSamePerson.deleted_at.is_(None))
+    if ids is not None:
+        ids = list(ids)
+        query = query.where(or_(NotSamePerson.low_id.in_(ids), NotSamePerson.high_id.in_(ids)))
+    return {(row[0], row[1]) for row in db.session.execute(query)}
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def candidates(person: Person, office_id: int | None = None, min_score: float = MIN_SCORE,
+               limit: int = 20) -> list[Candidate]:
+    """The files on record that may be the same person (within `office_id` if given), best
+    first; pairs judged different are left out."""
+    conditions = [and_(*(getattr(Person, column) == getattr(person, column)
+                         for column in key))
+                  for key in KEYS if all(getattr(person, column) for column in key)]
+    if not conditions:
+        return []
+    query = select(Person).where(Person.deleted_at.is_(None), or_(*conditions))
+    if person.id is not None:
+        query = query.where(Person.id != person.id)
+    if office_id is not None:
+        query = query.where(Person.office_id == office_id)
+    others = list(db.session.scalars(query.limit(500)))
+    judged = _not_same([person.id]) if person.id is not None else set()
+    found = []
+    for other in others:
+        if person.id is not None and _pair(person.id, other.id) in judged:
+            continue
+        value, matched, differs = score(person, other)
+        if value >= min_score:
+            found.append(Candidate(other, value, matched, differs))
+    found.sort(key=lambda c: (-c.score, c.other.id))
+    return found[:limit]
+
+
+#: the columns compared, read without decrypting anything
+_COMPARED = (Person.id, Person.office_id, Person.bi_first, Person.bi_father, Person.bi_family,
+             Person.bi_mother, Person.birth_year, Person.governorate, Person.sex)
+
+
+def all_pairs(min_score: float = MIN_SCORE, office_id: int | None = None
+              ) -> list[tuple[int, int, float, list[str]]]:
+    """Every candidate pair on record (a_id < b_id, score, what matched), best first."""
+    query = select(*_COMPARED).where(Person.deleted_at.is_(None))
+    if office_id is not None:
+        query = query.where(Person.office_id == office_id)
+    rows = {row.id: row for row in db.session.execute(query)}
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows.values():
+        for n, key in enumerate(KEYS):
+            values = tuple(getattr(row, column) for column in key)
+            if all(values):
+                buckets[(n, *values)].append(row.id)
+    judged = _not_same(None)
+    seen: set[tuple[int, int]] = set()
+    pairs = []
+    for ids in buckets.values():
+        for a, b in combinations(sorted(ids), 2):
+            if (a, b) in seen or (a, b) in judged:
+                continue
+            seen.add((a, b))
+            value, matched, _differs = score(rows[a], rows[b])
+            if value >= min_score:
+                pairs.append((a, b, value, matched))
+    pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+    return pairs
+
+
+def merge(kept: Person, merged: Person) -> DetaineeMerge:
+    """Make two files one: the kept file takes every status change, episode, informant,
+    consent and support of the other, which goes to the trash; undoable."""
+    if kept.id == merged.id:
+        raise ValueError("a file cannot be merged with itself")
+    moved: dict[str, list[int]] = {}
+    for model in PARTS_OF_PERSON:
+        parts = list(db.session.scalars(select(model).where(model.person_id == merged.id)))
+        moved[model.__tablename__] = [part.id for part in parts]
+        for part in parts:
+            part.person = kept
+    merged.merged_into_id = kept.id
+    merged.deleted_at = utcnow()
+    record = DetaineeMerge(kept=kept, merged=merged, office_id=kept.office_id,
+                           moved=json.dumps(moved))
+    db.session.add(record)
+    db.session.flush()
+    kept.refresh_figures()
+    merged.refresh_figures()
+    return record
+
+
+def undo_merge(record: DetaineeMerge) -> None:
+    """Give the merged file back everything it brought, and take it out of the trash."""
+    if record.undone_at is not None:
+        raise ValueError("this merge was already undone")
+    merged = record.merged
+    for model in PARTS_OF_PERSON:
+        ids = record.moved_ids.get(model.__tablename__, [])
+        for part in db.session.scalars(select(model).where(model.id.in_(ids))) if ids else ():
+            part.person = merged
+    merged.deleted_at = None
+    merged.merged_into_id = None
+    record.undone_at = utcnow()
+    db.session.flush()
+    record.kept.refresh_figures()
+    merged.refresh_figures()
+
+
+def not_same(a: Person, b: Person) -> NotSamePerson:
+    """Remember that two files are different people, so the pair is not proposed again."""
+    low, high = _pair(a.id, b.id)
+    found = db.session.scalar(select(NotSamePerson).where(
+        NotSamePerson.low_id == low, NotSamePerson.high_id == high))
+    if found is None:
+        found = NotSamePerson(low_id=low, high_id=high, office_id=a.office_id)
+        db.session.add(found)
+    found.deleted_at = None
+    return found
