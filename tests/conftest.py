@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,30 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 def _database_url(tmp: str) -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/test.sqlite"
+    """SQLite in the session's folder, or DATABASE_URL: under `pytest -n N` each worker gets a
+    PostgreSQL database of its own beside the one named (test_gw0, test_gw1 …), made if need be."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp}/test.sqlite"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    named = make_url(url)
+    own = named.set(database=f"{named.database}_{worker}")
+    for attempt in range(10):
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                (own.database,)).fetchone() is None:
+                    conn.execute(f'CREATE DATABASE "{own.database}"')
+            break
+        except (psycopg.errors.ObjectInUse, psycopg.errors.DuplicateDatabase):
+            # the workers start together: another one is copying the template right now
+            time.sleep(0.5 * (attempt + 1))
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -227,9 +251,8 @@ def _copy_tables(source: str, target: str, create: bool) -> None:
             conn.exec_driver_sql(f"DETACH DATABASE {SNAPSHOT}")
 
 
-@pytest.fixture(scope="session")
-def demo_snapshot(app: Flask) -> str:
-    """The `demo` command run once for the session, its rows kept aside; returns its output."""
+def _load_demo(app: Flask) -> str:
+    """Run the `demo` command and keep its rows aside in the snapshot; return its output."""
     with app.app_context():
         _empty_tables()
         result = app.test_cli_runner().invoke(args=["demo", "--password", DEMO_PASSWORD])
@@ -238,6 +261,29 @@ def demo_snapshot(app: Flask) -> str:
         _copy_tables(main, SNAPSHOT, create=True)
         _empty_tables()
     return result.output
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The `demo` command run once for the run, its rows kept aside; returns its output.
+
+    On SQLite under `pytest -n N` the workers share one snapshot file: the first to need it
+    loads the demo, the others wait for it and copy from it (same migrations, same tables).
+    """
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    if not (sqlite and os.environ.get("PYTEST_XDIST_WORKER")):
+        return _load_demo(app)
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    app.config["DEMO_SNAPSHOT_FILE"] = str(shared / f"{SNAPSHOT}.sqlite")
+    output = shared / "demo-output.txt"
+    with (shared / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not output.exists():
+            output.write_text(_load_demo(app), encoding="utf-8")
+    return output.read_text(encoding="utf-8")
 
 
 @pytest.fixture

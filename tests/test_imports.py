@@ -881,6 +881,10 @@ def _cli_import(app, path: Path) -> tuple[int, str, float, int]:
             usage.ru_maxrss // 1024)
 
 
+#: `flask import` of the good workbook, measured once: every hostile one is held against it
+_GOOD_RUN: list[tuple[int, str, float, int]] = []
+
+
 @pytest.mark.parametrize("name", ["shared-strings bomb", "300,000 rows", "billion laughs",
                                   "rows padded to the last column"])
 def test_flask_import_refuses_a_hostile_workbook_in_bounded_memory(app, world, good, tmp_path,
@@ -888,7 +892,9 @@ def test_flask_import_refuses_a_hostile_workbook_in_bounded_memory(app, world, g
     good_path, hostile_path = tmp_path / "good.xlsx", tmp_path / "hostile.xlsx"
     good_path.write_bytes(good)
     hostile_path.write_bytes(HOSTILE[name][0](good))
-    code, output, good_cpu, baseline = _cli_import(app, good_path)
+    if not _GOOD_RUN:
+        _GOOD_RUN.append(_cli_import(app, good_path))
+    code, output, good_cpu, baseline = _GOOD_RUN[0]
     assert code == 0, output
     code, output, cpu, peak = _cli_import(app, hostile_path)
     assert code != 0 and HOSTILE[name][1] in output, output
