@@ -4,6 +4,8 @@ the demo data (loaded once per run, copied into each test that asks), a real Chr
 Factories for every record type are in tests/helpers.py.
 """
 
+import base64
+import hashlib
 import os
 import shutil
 import tempfile
@@ -80,6 +82,16 @@ def _database_url(tmp: str) -> str:
     return own.render_as_string(hide_password=False)
 
 
+def _run_keys() -> dict:
+    """Under `pytest -n N`, one case-data key for every worker of the run (they share the demo
+    snapshot, whose case details are encrypted); otherwise the instance folder's own."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run:
+        return {}
+    key = base64.urlsafe_b64encode(hashlib.sha256(run.encode()).digest()).decode()
+    return {"CASE_DATA_KEYS": [key]}
+
+
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     """One app for the session, its schema built by the migrations (as `init-db` does)."""
@@ -96,6 +108,7 @@ def app() -> Iterator[Flask]:
             # jobs run at once, in the asking request (tests/test_jobs.py also runs a worker)
             "HUEY_IMMEDIATE": True,
             "JOBS_ISOLATE": False,
+            **_run_keys(),
         })
         with app.app_context():
             if db.engine.dialect.name == "postgresql":
