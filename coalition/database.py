@@ -67,6 +67,8 @@ class Record(Model):
     #: the access key of the record's personal details, for records whose files and details
     #: are personal data (cases); None for the others
     personal_access: ClassVar[str | None] = None
+    #: columns and collections its history leaves out (blind indexes, parts with their own)
+    not_audited: ClassVar[frozenset[str]] = frozenset()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -521,3 +521,39 @@ def icrc_id(app) -> int:
 
     with app.app_context():
         return db.session.scalar(select(ExternalBody.id).where(ExternalBody.code == "icrc"))
+
+
+# --- in a real Chromium, in Arabic ------------------------------------------------------------
+@pytest.mark.browser
+def test_the_person_page_and_the_duplicates_review_read_right_to_left(app, server, chromium):
+    from tests.helpers import ARTIFACTS, DEMO_PASSWORD
+
+    context = chromium.new_context(locale="ar", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{server}/login")
+    page.fill("input[name=username]", "detainees")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{server}/detainees/duplicates/")
+    page.wait_for_load_state("load")
+    assert page.get_attribute("html", "dir") == "rtl"
+    rows = page.locator("#duplicate-pairs tbody tr")
+    assert rows.count() == 3  # the demo's three respelled persons, not its namesakes
+    assert "اسامه عبدالله الحمصي" in page.inner_text("#duplicate-pairs")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTIFACTS / "detainee-duplicates-ar.png"), full_page=True)
+    page.locator("#duplicate-pairs tbody tr a").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("#personal-details").is_visible()
+    assert page.locator("#duplicate-candidates tbody tr").count() >= 1
+    table = page.locator("#personal-details").bounding_box()
+    label = page.locator("#personal-details td").first.bounding_box()
+    assert label["x"] + label["width"] > table["x"] + table["width"] - 5  # labels on the right
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(ARTIFACTS / "detainee-person-ar.png"), full_page=True)
+    assert not errors
+    context.close()

@@ -60,9 +60,10 @@ def _changes(obj: Record, new: bool) -> dict:
     """Each changed column's old and new value, personal values masked."""
     state = inspect(obj)
     masked = SECRETS | {f.name for f in type(obj).fields if f.personal}
+    skipped = SKIPPED | getattr(type(obj), "not_audited", frozenset())
     changes = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in SKIPPED or attr.key == "id":
+        if attr.key in skipped or attr.key == "id":
             continue
         history = state.attrs[attr.key].history
         if new:
@@ -76,7 +77,8 @@ def _changes(obj: Record, new: bool) -> dict:
                 changes[attr.key] = [MASK if old else None, MASK if value else None]
             else:
                 changes[attr.key] = [_plain(old), _plain(value)]
-    changes.update(_collection_changes(state, new))
+    changes.update({key: value for key, value in _collection_changes(state, new).items()
+                    if key not in skipped})
     return changes
 
 

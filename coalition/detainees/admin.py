@@ -98,6 +98,9 @@ def _show(obj, name: str) -> str:
 class PersonView(RecordView):
     """Documented persons: pseudonymous for all but their office's coordinators and admins."""
 
+    # a year, not an amount: no thousands separator
+    column_formatters = {"birth_year": lambda _v, _c, model, _n: str(model.birth_year or "—")}
+
     column_default_sort = ("documented_on", True)
     details_template = "admin/detainee_details.html"
     personal_fields = tuple(f.name for f in IDENTIFYING)
@@ -172,7 +175,8 @@ class PersonView(RecordView):
             parts = self._parts(model)
             sections = [
                 (key, model_.fields.title, parts[name],
-                 [(column, model_.fields.by_name[column].label) for column in columns])
+                 [(column, model_.fields.by_name[column].label,
+                   model_.fields.by_name[column].ltr) for column in columns])
                 for key, name, model_, columns in SECTIONS if name in parts]
             kwargs.update(parts, sections=sections, show=_show, lang=language(), part_urls={
                 name: self.get_url(f"{name}.create_view", person=model.id)

@@ -71,6 +71,10 @@ class Person(Record):
 
     __tablename__ = "detainees"
     personal_access = "detainee_personal"
+    # blind indexes are keyed hashes of the names; each part of the file has its own history
+    not_audited = frozenset({"bi_first", "bi_father", "bi_family", "bi_mother",
+                             "minor_at_arrest", "episodes", "informants", "consents",
+                             "supports", "status_changes"})
     __table_args__ = (
         Index("ix_detainees_bi_first_family", "bi_first", "bi_family"),
         Index("ix_detainees_bi_first_father", "bi_first", "bi_father"),
@@ -215,6 +219,9 @@ class StatusChange(_PartOfPerson):
         Field("source", _l("Source of the status")),
         title=_l("Status history"),
     )
+
+    def __str__(self) -> str:
+        return f"{self.person} — {DETAINEE_STATUSES.label(self.status)}"
 
 
 def _check_episode(values) -> list[tuple[str, str]]:
@@ -367,6 +374,9 @@ class Consent(_PartOfPerson):
         title=_l("Consents"),
     )
 
+    def __str__(self) -> str:
+        return f"{self.person} — {CONSENT_PURPOSES.label(self.purpose)}"
+
     def in_force(self, on: dt.date | None = None) -> bool:
         """Given and not withdrawn (by `on`, default today)."""
         on = on or dt.date.today()
@@ -417,6 +427,9 @@ class FamilySupport(_PartOfPerson):
         title=_l("Family support"),
         dated_by="date",
     )
+
+    def __str__(self) -> str:
+        return f"{self.person} — {SUPPORT_KINDS.label(self.kind)} — {self.date}"
 
     @property
     def office_scope(self) -> int | None:
