@@ -130,7 +130,7 @@ def test_the_arabic_workbook_has_no_english_in_its_titles_and_headers(busy_year,
 
 def test_every_sheet_prints_on_a4_at_the_pages_width(busy_year, login):
     book = load_workbook(io.BytesIO(download(login("leadership"), **YEAR).data))
-    assert len(book.worksheets) == 8
+    assert len(book.worksheets) == 9  # cover, summary, results, six record sheets
     for ws in book.worksheets:
         setup = ws.page_setup
         assert (int(setup.paperSize), int(setup.fitToWidth), int(setup.fitToHeight)) == (9, 1, 0)

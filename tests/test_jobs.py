@@ -366,7 +366,7 @@ def worker_and_server(app, world, tmp_path):
     settings = {"SQLALCHEMY_DATABASE_URI": uri, "HUEY_SQLITE_PATH": queue,
                 "HUEY_IMMEDIATE": False, "JOBS_ISOLATE": True, "WTF_CSRF_ENABLED": True,
                 "SECRET_KEY": "test", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                "TESTING": True}
+                "TESTING": True, "CASE_DATA_KEYS": app.config["CASE_DATA_KEYS"]}
     web = create_app(settings)
     env = {**os.environ, "DATABASE_URL": uri, "HUEY_SQLITE_PATH": queue,
            "CASE_DATA_KEYS": ",".join(app.config["CASE_DATA_KEYS"]), "SECRET_KEY": "test"}

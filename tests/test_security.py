@@ -59,6 +59,8 @@ SCREENS = {
     **{kind: ({"coordinator_a", "admin"}, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"})
        for kind in ("detainee_informants", "detainee_consents")},
     "external_bodies": (STAFF, {"admin"}, {"admin"}),
+    # the coalition's plan: everyone on staff reads it, leadership and admins set it
+    "targets": (STAFF, {"leadership", "admin"}, {"leadership", "admin"}),
 }
 #: screens whose lists every coordinator opens, each seeing only their own office's records
 OWN_LISTS = {"cases", "detainees", "detention_episodes", "family_support",
@@ -96,9 +98,10 @@ OTHERS = {
                                {"coordinator_a", "coordinator_b", "admin"}, 200),
     "external_exports.export": ("GET", "/exports/external/nobody.csv",
                                 {"coordinator_a", "coordinator_b", "admin"}, 404),
-    "imports.index": ("GET", "/import/", {"coordinator_a", "coordinator_b", "admin"}, 200),
-    "imports.template": ("GET", "/import/template", {"coordinator_a", "coordinator_b", "admin"},
-                         200),
+    # leadership imports the targets sheet
+    "imports.index": ("GET", "/import/", STAFF, 200),
+    "targets.progress_view": ("GET", "/targets/progress/", STAFF, 200),
+    "imports.template": ("GET", "/import/template", STAFF, 200),
 }
 #: append-only audit routes: 403 for everyone signed in
 REFUSED = {f"audit.{name}": method for name, method in (
@@ -143,7 +146,7 @@ def screen_expectation(kind: str, action: str, role: str, ids: dict):
 @pytest.fixture
 def ids(app, world):
     """One record of every kind, in office A where records have an office."""
-    from coalition.models import AuditEntry, User
+    from coalition.models import AuditEntry, Target, User
 
     with app.app_context():
         found = {kind: factory(world["office_a"]).id
@@ -155,6 +158,10 @@ def ids(app, world):
         found["office_a"] = found["offices"] = world["office_a"]
         found["monitoring_indicators"] = world["indicator"]
         found["monitoring_places"] = world["crossing"]
+        target = Target(kpi="meetings.total", year=2024, value=10)
+        db.session.add(target)
+        db.session.commit()
+        found["targets"] = target.id
         return found
 
 
