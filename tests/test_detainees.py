@@ -243,7 +243,11 @@ def test_names_are_masked_in_the_history(app, world, login):
             AuditEntry.record_type == "detainees", AuditEntry.action == "create")).one()
         assert SECRET not in entry.changes and "أسامة" not in entry.changes
         assert "0101234567" not in entry.changes
+        person_id = entry.record_id
     assert created.status_code == 302
+    # a year reads as a year, on the page and in its history: 1985, never 1,985
+    page = client.get(f"/detainees/details/?id={person_id}").get_data(as_text=True)
+    assert page.count("1985") >= 2 and "1,985" not in page
 
 
 def test_a_coalition_internal_file_shows_its_reference_to_other_offices(app, world, login):
