@@ -1,9 +1,10 @@
 """Likely duplicates among the documented persons; merging two files and undoing it."""
 
 import json
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Iterator
 from itertools import combinations
+from typing import NamedTuple
 
 from sqlalchemy import and_, or_, select
 
@@ -44,8 +45,21 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 #: the columns compared, read without decrypting anything
 _COMPARED = (Person.id, Person.office_id, Person.bi_first, Person.bi_father, Person.bi_family,
              Person.bi_mother, Person.birth_year, Person.governorate, Person.sex)
-#: one row of them, as a light tuple (read 10× faster than a database row by score())
-Compared = namedtuple("Compared", [column.key for column in _COMPARED])
+
+
+class Compared(NamedTuple):
+    """One row of the compared columns, as a light tuple (score() reads it 10× faster than a
+    database row)."""
+
+    id: int
+    office_id: int
+    bi_first: str | None
+    bi_father: str | None
+    bi_family: str | None
+    bi_mother: str | None
+    birth_year: int | None
+    governorate: str | None
+    sex: str | None
 
 
 def candidates(person: Person, office_id: int | None = None, min_score: float = MIN_SCORE,
@@ -102,15 +116,16 @@ def _comparable(members: list[Compared], min_score: float) -> Iterator[tuple[int
         if not window:
             yield from ((a.id, b.id) for a, b in combinations(group, 2))
             continue
-        dated = sorted((r for r in group if r.birth_year), key=lambda r: r.birth_year)
+        dated = sorted(((r.birth_year, r) for r in group if r.birth_year),
+                       key=lambda item: item[0])
         undated = [r for r in group if not r.birth_year]
-        for n, a in enumerate(dated):
-            for b in dated[n + 1:]:
-                if b.birth_year - a.birth_year > YEARS_APART:
+        for n, (year, a) in enumerate(dated):
+            for other_year, b in dated[n + 1:]:
+                if other_year - year > YEARS_APART:
                     break
                 yield a.id, b.id
         for n, a in enumerate(undated):
-            yield from ((a.id, b.id) for b in (*undated[n + 1:], *dated))
+            yield from ((a.id, b.id) for b in (*undated[n + 1:], *(r for _y, r in dated)))
 
 
 def all_pairs(min_score: float = MIN_SCORE, office_id: int | None = None
