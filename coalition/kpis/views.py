@@ -155,7 +155,6 @@ class DashboardView(BaseView):
         if request.args.get("coverage") == "1":
             context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
-        context.update(annual_report=access.has_feature(current_user, "annual_report"))
         return self.render(
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
@@ -164,6 +163,7 @@ class DashboardView(BaseView):
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
             detainees=detainees_section(values, links),
+            annual_report=access.has_feature(current_user, "annual_report"),
             **context)
 
     @staticmethod

@@ -8,6 +8,7 @@ the charts. The page (`routes`) and the PDF (`pdf`) render the same template fro
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -37,6 +38,8 @@ TRACK_KEYS = ("meetings.total", "meetings.comprehensive", "meetings.government",
               "workshops.total", "trainings.total", *TRAINING_KEYS, "videos.published",
               "awareness_activities.total", "events.total", "publications.total",
               "cases.total", "cases.mediations", "cases.court_referrals")
+#: an office's figures in its profile: its work, and the Detainees Office's (need-to-know)
+OFFICE_REPORT_KEYS = (*OFFICE_KEYS, "detainees.total", "families.supported", "support.sessions")
 #: an office profile's texts, in the order the report gives them
 PROFILE = ("description", "mission", "tasks", "achievements", "challenges", "future_plans")
 #: what separates the items of a list typed in one box: new lines and semicolons
@@ -112,7 +115,8 @@ class Bar:
     note: str = ""
 
 
-def bars(pairs: list[tuple[str, float | None]], notes: list[str] | None = None) -> list[Bar]:
+def bars(pairs: Sequence[tuple[str, float | None]],
+         notes: Sequence[str] | None = None) -> list[Bar]:
     """Bars for (label, value) pairs, hidden values left out, scaled to the longest."""
     top = max((value for _label, value in pairs if value), default=0) or 1
     return [Bar(label, value, round(100 * value / top, 1), (notes or [""] * len(pairs))[n])
@@ -147,7 +151,7 @@ def annual_report(year: int, audience: Audience, office: Office | None = None) -
     track_keys = [key for key in TRACK_KEYS if "track" in BY_KEY[key].dimensions]
     asks: list[tuple[Filters, Any]] = [(filters, None)]
     asks += [(replace(filters, track=track), track_keys) for track in tracks]
-    asks += [(replace(filters, office=each), OFFICE_KEYS) for each in offices]
+    asks += [(replace(filters, office=each), OFFICE_REPORT_KEYS) for each in offices]
     values, *others = figures(audience, asks)
     by_track, by_office = others[:len(tracks)], others[len(tracks):]
     report = AnnualReport(year, office, filters, values)
@@ -159,18 +163,19 @@ def annual_report(year: int, audience: Audience, office: Office | None = None) -
     report.tracks = [{"track": track, "rows": [_row(shown, key) for key in track_keys
                                                if shown[key] or key in shown.hidden]}
                      for track, shown in zip(tracks, by_track, strict=True)]
-    report.offices = [{"office": each, "rows": [_row(shown, key) for key in OFFICE_KEYS],
+    report.offices = [{"office": each, "rows": [_row(shown, key) for key in OFFICE_REPORT_KEYS
+                                                if shown[key] or key in shown.hidden],
                        "texts": [(name, items(getattr(each, name))) for name in PROFILE
                                  if items(getattr(each, name))]}
                       for each, shown in zip(offices, by_office, strict=True)]
     found = [target for target in find(year, every_scope=True)
              if office is None or target.office_id == office.id]
     report.targets = progress(found, audience)
-    report.charts = _charts(report, audience, by_office)
+    report.charts = _charts(report, audience)
     return report
 
 
-def _charts(report: AnnualReport, audience: Audience, by_office: list[Figures]) -> dict:
+def _charts(report: AnnualReport, audience: Audience) -> dict:
     """The charts' bars: outcomes, counterparts, the work of each month and of each office."""
     outcome_rows = report.outcomes["rows"]
     monthly = visible_breakdown(audience, report.filters, ACTIVITY_KEYS, ("month",))
