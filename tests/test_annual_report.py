@@ -121,6 +121,17 @@ def test_leadership_may_read_one_offices_report(app, demo):
     assert shown(page)["cases.total"] == api(client, office=office)["kpis"]["cases.total"]
 
 
+def test_the_home_page_and_the_dashboard_lead_to_the_report(app, login):
+    for role in ("leadership", "admin", "coordinator_a"):
+        client = login(role)
+        for url in ("/", "/dashboard/?year=2024"):
+            page = client.get(url).get_data(as_text=True)
+            assert 'id="annual-report-link"' in page, (role, url)
+        assert 'href="/reports/annual?year=2024"' in page
+    for url in ("/", "/dashboard/"):
+        assert 'id="annual-report-link"' not in login("donor").get(url).get_data(as_text=True)
+
+
 def test_donors_are_refused_and_strangers_sent_to_sign_in(app, login):
     assert login("donor").get(f"/reports/annual?year={YEAR}").status_code == 403
     response = app.test_client().get(f"/reports/annual?year={YEAR}")
