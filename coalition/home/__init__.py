@@ -57,6 +57,7 @@ def next_steps(admin: Any) -> dict:
         "create": create,
         "browse": browse,
         "dashboard": access.has_feature(current_user, "dashboard"),
+        "annual_report": access.has_feature(current_user, "annual_report"),
         "office": current_user.office,
         "months": attention(current_user, dt.date.today()),
     }
