@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coalition.database import db
@@ -33,7 +34,7 @@ def annual_report(year: int, output: Path, lang: str, office: str | None) -> Non
         chosen = db.session.scalar(select(Office).where(Office.code == office,
                                                         Office.deleted_at.is_(None)))
         if chosen is None:
-            raise click.BadParameter(f"there is no office with the code {office}",
+            raise click.BadParameter(_("There is no office with the code %(code)s.", code=office),
                                      param_hint="--office")
     with current_app.test_request_context("/reports/annual", headers={
             "Accept-Language": lang}), force_locale(lang):
@@ -43,4 +44,4 @@ def annual_report(year: int, output: Path, lang: str, office: str | None) -> Non
         write_pdf(html, output)
     except PdfError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Wrote {output}")
+    click.echo(_("The annual report is written to %(file)s.", file=output))
