@@ -130,6 +130,12 @@ def test_the_overview_marks_overdue_months_and_the_command_line_moves_a_month(
         app, world, login):
     page = login("leadership").get("/reporting/").get_data(as_text=True)
     assert 'id="reporting-overview"' in page and "table-warning" in page  # overdue months
+    # a calendar year, its neighbours a click away; a year out of range is the last 12 months
+    year = login("leadership").get("/reporting/?year=2024").get_data(as_text=True)
+    assert 'data-month="2024-01-01"' in year and 'data-month="2024-12-01"' in year
+    assert 'href="/reporting/?year=2023"' in year and 'href="/reporting/?year=2025"' in year
+    odd = login("leadership").get("/reporting/?year=99999")
+    assert odd.status_code == 200 and 'data-month="2024-01-01"' not in odd.get_data(as_text=True)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reporting", "approve", "protection", "2024-03"])
     assert result.exit_code != 0  # not submitted yet

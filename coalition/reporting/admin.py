@@ -87,9 +87,10 @@ class ReportingView(BaseView):
     @expose("/")
     def index(self) -> str:
         today = dt.date.today()
-        year = request.args.get("year", "")
-        months = ([dt.date(int(year), month, 1) for month in range(1, 13)]
-                  if year.isdigit() and 2000 <= int(year) <= 2100 else recent_months(today))
+        asked = request.args.get("year", "")
+        year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None
+        months = ([dt.date(year, month, 1) for month in range(1, 13)] if year
+                  else recent_months(today))
         offices = db.session.scalars(select(Office).where(Office.deleted_at.is_(None))
                                      .order_by(Office.name_ar)).all()
         states = {(row.office_id, row.month): row for row in db.session.scalars(
@@ -109,8 +110,12 @@ class ReportingView(BaseView):
                               "actions": actions, "overdue": overdue,
                               "locked": state == APPROVED})
             rows.append((office, cells))
+        # a calendar year (with its neighbours a click away) or the last twelve months
+        shown = year or today.year
         return self.render("admin/reporting.html", months=months, rows=rows,
-                           year=months[0].year)
+                           year=months[0].year, calendar_year=year,
+                           years=(shown - 1, shown, shown + 1) if year else
+                           (today.year - 2, today.year - 1, today.year))
 
     @expose("/move", methods=("POST",))
     def step(self) -> ResponseReturnValue:
