@@ -157,49 +157,54 @@ def small_multiples(measures: Sequence[str], names: Sequence[str],
                     values: Sequence[Sequence[float | None]], urls: Sequence[Sequence[str]],
                     rtl: bool, columns: int = 3) -> go.Figure:
     """One small chart per measure, each on its own scale, a bar per name with its value
-    written on it; `values[n][m]` is name n's figure for measure m (None: hidden, no bar).
+    written beside it; `values[n][m]` is name n's figure for measure m (None: hidden, no bar).
 
-    A name keeps its colour in every chart and the legend says whose it is, so a measure in
-    the thousands does not flatten the others.
+    The charts share their rows: the names are written once, beside the charts where a line
+    starts, and each name keeps its colour, so a measure in the thousands flattens no other.
     """
     rows = -(-len(measures) // columns)
-    gap_x, gap_y = 0.08, 0.16 if rows > 1 else 0.0
+    gap_x, gap_y = 0.06, 0.16 if rows > 1 else 0.0
     width = (1 - gap_x * (columns - 1)) / columns
     height = (1 - gap_y * (rows - 1)) / rows
-    layout = _layout(rtl, height=90 + rows * (40 + 24 * max(len(names), 1)), bargap=0.2)
+    labels = _plain(names)
+    layout = _layout(rtl, height=70 + rows * (44 + 26 * max(len(names), 1)), bargap=0.2,
+                     legend=False)
     layout.pop("xaxis"), layout.pop("yaxis")
-    layout["margin"] = {"l": 16, "r": 16, "t": 40, "b": 8}
+    layout["margin"] = {"l": 8, "r": 8, "t": 28, "b": 8}
     layout["annotations"] = []
     traces = []
     for m, measure in enumerate(measures):
         row, column = divmod(m, columns)
+        first = column == 0
         if rtl:  # the first chart where a line starts: on the right
             column = columns - 1 - column
         left = column * (width + gap_x)
         top = 1 - row * (height + gap_y)
         suffix = "" if m == 0 else str(m + 1)
         column_values = [value[m] for value in values]
-        peak = _top(column_values)
+        peak = _top(column_values) * 1.3 or 1
         layout[f"xaxis{suffix}"] = {
             "domain": [left, left + width], "anchor": f"y{suffix}", "showgrid": False,
             "showticklabels": False, "zeroline": False, "fixedrange": True,
             # bars start where a line does: from the right in right-to-left pages
-            "range": [peak * 1.35 or 1, 0] if rtl else [0, peak * 1.35 or 1]}
+            "range": [peak, 0] if rtl else [0, peak]}
         layout[f"yaxis{suffix}"] = {
-            "domain": [top - height, top], "anchor": f"x{suffix}", "showticklabels": False,
-            "autorange": "reversed", "fixedrange": True, "type": "category"}
+            "domain": [top - height, top], "anchor": f"x{suffix}", "type": "category",
+            "autorange": "reversed", "fixedrange": True, "automargin": True,
+            "showticklabels": first, "tickmode": "array", "ticks": "", "ticklabelstandoff": 10,
+            "tickvals": [str(n) for n in range(len(names))], "ticktext": labels,
+            "side": "right" if rtl else "left"}
         layout["annotations"].append({
             "text": _plain([measure])[0], "showarrow": False, "font": {"size": 13},
             "xref": "paper", "yref": "paper", "x": left + width / 2, "y": top,
             "xanchor": "center", "yanchor": "bottom"})
-        for n, name in enumerate(names):
+        for n, label in enumerate(labels):
             value = column_values[n]
             traces.append(go.Bar(
-                x=[value], y=[str(n)], orientation="h", name=_plain([name])[0],
-                legendgroup=str(n), showlegend=m == 0, customdata=[urls[n][m]],
+                x=[value], y=[str(n)], orientation="h", name=label, customdata=[urls[n][m]],
                 marker_color=COLOURS[n % len(COLOURS)], xaxis=f"x{suffix}", yaxis=f"y{suffix}",
                 text=[f"{value:,}" if value is not None else ""], textposition="outside",
-                cliponaxis=False, hovertemplate=f"{_plain([name])[0]}<br>%{{x:,}}<extra></extra>"))
+                cliponaxis=False, hovertemplate="%{fullData.name}<br>%{x:,}<extra></extra>"))
     return go.Figure(traces, layout)
 
 

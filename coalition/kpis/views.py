@@ -31,6 +31,7 @@ from coalition.kpis.definitions import (
     KPIS,
     OFFICE_KEYS,
     OUTCOME_KEYS,
+    PARTICIPANT_KEYS,
     TRAINING_KEYS,
     Cond,
 )
@@ -170,6 +171,9 @@ class DashboardView(BaseView):
         states = {name: charts.state(figure) for name, figure in figures.items()}
         if values["cases.total"] is None:  # the outcomes of cases this reader may not see
             states["outcomes"] = "hidden"
+        if states["participants"] == "empty" and any(
+                values[keys[0]] for keys in PARTICIPANT_KEYS.values()):
+            states["participants"] = "no_split"  # people took part; no record splits them
         context.update(participant_rows=participant_rows(values), chart_states=states)
         context.update(approved_note=approved_note())
         if request.args.get("coverage") == "1":
