@@ -724,7 +724,7 @@ def test_whole_steps_leave_large_counts_to_plotly():
     assert charts.state(charts.bars(["a", "b"], [0, 3], ["", ""], rtl=True)) is None
     offices = charts.small_multiples(["cases", "meetings"], ["A", "B"], [[1700, 3], [2, 5]],
                                      [["", ""], ["", ""]], rtl=False)
-    texts = [trace.text[0] for trace in offices.data]
+    texts = [text for trace in offices.data for text in trace.text]
     assert texts == ["1,700", "2", "3", "5"]  # cases of A and B, then their meetings
     # each measure on its own scale: the cases' 1,700 do not flatten the meetings
     assert offices.layout.xaxis2.range[1] < 10

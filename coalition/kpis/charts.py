@@ -198,13 +198,15 @@ def small_multiples(measures: Sequence[str], names: Sequence[str],
             "text": _plain([measure])[0], "showarrow": False, "font": {"size": 13},
             "xref": "paper", "yref": "paper", "x": left + width / 2, "y": top,
             "xanchor": "center", "yanchor": "bottom"})
-        for n, label in enumerate(labels):
-            value = column_values[n]
-            traces.append(go.Bar(
-                x=[value], y=[str(n)], orientation="h", name=label, customdata=[urls[n][m]],
-                marker_color=COLOURS[n % len(COLOURS)], xaxis=f"x{suffix}", yaxis=f"y{suffix}",
-                text=[f"{value:,}" if value is not None else ""], textposition="outside",
-                cliponaxis=False, hovertemplate="%{fullData.name}<br>%{x:,}<extra></extra>"))
+        # one trace per chart, a colour per name: five times fewer traces for Plotly to draw
+        traces.append(go.Bar(
+            x=column_values, y=[str(n) for n in range(len(names))], orientation="h",
+            name=_plain([measure])[0], customdata=[row_urls[m] for row_urls in urls],
+            marker_color=[COLOURS[n % len(COLOURS)] for n in range(len(names))],
+            xaxis=f"x{suffix}", yaxis=f"y{suffix}", hovertext=labels,
+            text=[f"{value:,}" if value is not None else "" for value in column_values],
+            textposition="outside", cliponaxis=False,
+            hovertemplate="%{hovertext}<br>%{x:,}<extra></extra>"))
     return go.Figure(traces, layout)
 
 
