@@ -75,7 +75,8 @@ def test_a_selection_with_no_records_shows_a_sentence_not_empty_axes(server, chr
 def test_count_axes_read_in_whole_numbers(server, chromium, lang):
     context, tab = open_dashboard(chromium, server, lang)
     # the whole report, then one month, whose counts are small
-    for query, name in (("", f"dashboard-{lang}"), ("?year=2024&month=3", f"dashboard-month-{lang}")):
+    for query, name in (("", f"dashboard-{lang}"),
+                        ("?year=2024&month=3", f"dashboard-month-{lang}")):
         tab.goto(f"{server}/dashboard/{query}")
         wait_for_charts(tab)
         drawn = [chart for chart in COUNT_AXES if tab.locator(f"#chart-{chart}").count()]
