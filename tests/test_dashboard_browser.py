@@ -93,6 +93,16 @@ def test_count_axes_read_in_whole_numbers(server, chromium, lang):
         assert values and all(WHOLE.match(value) for value in values), values
         assert query or "1,700" in values  # the legal protection office's cases
         shot(tab, name)
+        # each kind of work in the monthly chart keeps whole numbers, small as its counts are
+        for view in tab.locator("#activity-view option").evaluate_all(
+                "(options) => options.map((option) => option.value)")[1:]:
+            tab.select_option("#activity-view", view)
+            tab.wait_for_function("""(view) => document.getElementById('chart-activity').data
+                .some((trace) => trace.visible === true && trace.meta.view === Number(view))""",
+                                  arg=view)
+            labels = ticks(tab, "activity", "ytick")
+            assert labels and all(WHOLE.match(label) for label in labels), (query, view, labels)
+            assert len(labels) == len(set(labels)), (query, view, labels)
     assert not tab.errors, tab.errors
     context.close()
 
