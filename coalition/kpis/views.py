@@ -1,5 +1,6 @@
 """The dashboard page: the report's ten figures, their change, and the charts behind them."""
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from coalition import access
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
+from coalition.dates import input_text
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
 from coalition.kpis.conditions import approved_note
@@ -29,6 +31,7 @@ from coalition.kpis.definitions import (
     KPIS,
     OFFICE_KEYS,
     OUTCOME_KEYS,
+    PARTICIPANT_KEYS,
     TRAINING_KEYS,
     Cond,
 )
@@ -83,6 +86,16 @@ def _month_span(month: str, filters: Filters) -> tuple[date, date]:
     return max(first, filters.start or first), min(last, filters.end or last)
 
 
+def _period_boxes(args: Mapping[str, str], filters: Filters,
+                  problems: list[FilterError]) -> dict[str, str]:
+    """What the from and to boxes show: a date read, written day/month/year, or the text
+    that could not be read, for the user to correct."""
+    unread = {name for problem in problems for name in problem.names}
+    return {name: args.get(name, "") if name in unread or day is None else input_text(day)
+            for name, day in (("from", filters.start), ("to", filters.end))
+            if name in args or name in unread}
+
+
 #: the Detainees Office's headline figures on the dashboard
 DETAINEE_HEADLINES = ("detainees.total", "detainees.women", "detainees.children",
                       "families.supported", "support.sessions", "support.referrals")
@@ -121,9 +134,14 @@ class DashboardView(BaseView):
         context = {"offices": offices, "tracks": tracks, "projects": projects,
                    "args": request.args, "years": range(date.today().year, 2010, -1)}
         try:
-            filters = Filters.parse(request.args, default_office=current_user.office_id)
+            filters, problems = Filters.parse_leniently(request.args,
+                                                        default_office=current_user.office_id)
         except FilterError as error:
             return self.render("dashboard/index.html", error=str(error), **context), 400
+        # what could not be read is left out, and the page says so beside the figures
+        context.update(filter_problems=[str(problem) for problem in problems],
+                       bad_filters={name for problem in problems for name in problem.names},
+                       period_boxes=_period_boxes(request.args, filters, problems))
         rtl = text_direction() == "rtl"
         audience = Audience.of(current_user)
         links = Links(self.admin, current_user, filters)
@@ -150,7 +168,13 @@ class DashboardView(BaseView):
             "partnerships": self._partnerships(audience, filters, links, rtl),
             "offices": self._offices(offices, per_office, links, rtl),
         }
-        context.update(participant_rows=participant_rows(values))
+        states = {name: charts.state(figure) for name, figure in figures.items()}
+        if values["cases.total"] is None:  # the outcomes of cases this reader may not see
+            states["outcomes"] = "hidden"
+        if states["participants"] == "empty" and any(
+                values[keys[0]] for keys in PARTICIPANT_KEYS.values()):
+            states["participants"] = "no_split"  # people took part; no record splits them
+        context.update(participant_rows=participant_rows(values), chart_states=states)
         context.update(approved_note=approved_note())
         if request.args.get("coverage") == "1":
             context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
@@ -273,12 +297,12 @@ class DashboardView(BaseView):
 
     @staticmethod
     def _offices(offices: list, totals: dict[int, Figures], links: Links, rtl: bool):
-        """For each kind of work, the offices side by side (no bar where a figure is
-        hidden)."""
+        """One small chart per kind of work, the offices in each on its own scale (no bar
+        where a figure is hidden)."""
         shown = [office for office in offices if office.id in totals
                  and any(totals[office.id].values.values())]
-        series = [(_name(o), [totals[o.id][key] for key in OFFICE_KEYS],
-                   [(links.url(key, office=o) if totals[o.id][key] is not None else None)
-                    or "" for key in OFFICE_KEYS]) for o in shown]
-        return charts.grouped([str(BY_KEY[key].label) for key in OFFICE_KEYS], series, rtl,
-                              across=True)
+        return charts.small_multiples(
+            [str(BY_KEY[key].label) for key in OFFICE_KEYS], [_name(o) for o in shown],
+            [[totals[o.id][key] for key in OFFICE_KEYS] for o in shown],
+            [[(links.url(key, office=o) if totals[o.id][key] is not None else None) or ""
+              for key in OFFICE_KEYS] for o in shown], rtl)
