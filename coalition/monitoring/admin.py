@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
 
 from coalition import access
 from coalition.audit.models import log_view
-from coalition.monitoring.models import TestimonyStatement
+from coalition.monitoring.models import CAMPAIGN_WORK, TestimonyStatement
 from coalition.views import Declared, RecordView
 
 #: the testimony form's field for the statement (personal_*: no browser draft keeps it)
@@ -80,3 +81,15 @@ class TestimonyView(RecordView):
             log_view(model)
             kwargs["personal"] = [(_STATEMENT.label, model.statement.text, False)]
         return super().render(template, **kwargs)
+
+
+class CampaignView(RecordView):
+    """Advocacy campaigns: aim, period, demands; its page lists the figures it cites and
+    the work done for it (each piece of work names its campaign)."""
+
+    column_default_sort = ("start_date", True)
+    details_related = (
+        ("figures", _l("Monitoring figures it cites"), "campaign-figures"),
+        *((attr, heading, f"campaign-{attr.replace('_', '-')}")
+          for attr, _model, heading in CAMPAIGN_WORK),
+    )
