@@ -39,6 +39,7 @@ from coalition.kpis.queries import number
 from coalition.kpis.targets.progress import for_filters as targets_for_filters
 from coalition.kpis.visibility import Audience, Figures, visible_breakdown
 from coalition.kpis.visibility import figures as visible_figures
+from coalition.monitoring.models import Campaign
 from coalition.offices.models import Office, Project, Track
 
 
@@ -118,7 +119,9 @@ class DashboardView(BaseView):
         offices = _named(Office, Office.name_ar)
         tracks = _named(Track, Track.number)
         projects = _named(Project, Project.code)
+        campaigns = _named(Campaign, Campaign.start_date)
         context = {"offices": offices, "tracks": tracks, "projects": projects,
+                   "campaigns": campaigns,
                    "args": request.args, "years": range(date.today().year, 2010, -1)}
         try:
             filters = Filters.parse(request.args, default_office=current_user.office_id)
