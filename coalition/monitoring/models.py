@@ -4,7 +4,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, Text, event, select
+from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.choices import (
@@ -283,7 +283,7 @@ campaign_figures = Table(
 )
 
 
-def cited_by(campaign_id: int):
+def cited_by(campaign_id: int) -> ColumnElement[bool]:
     """The SQL condition keeping the monitoring figures a campaign cites."""
     return MonitoringFigure.id.in_(select(campaign_figures.c.figure_id).where(
         campaign_figures.c.campaign_id == campaign_id))
