@@ -1,9 +1,12 @@
 """Campaigns and delegations: a campaign's demands, the figures it cites and the work done for
 it; the dashboard and the API narrowed to one campaign; meetings held during an event."""
 
+import io
 import json
 import re
 from datetime import date
+
+import openpyxl
 
 from coalition.database import db
 from coalition.kpis.filters import Filters
@@ -233,3 +236,46 @@ def test_the_demo_holds_the_campaign_for_detainees_and_the_delegations(app, demo
     assert stocks and "96" in stocks.group(1) and "13" in stocks.group(1)
     with app.app_context():
         assert db.session.query(MonitoringFigure).count() == 28 + 4
+
+
+def _workbook(client, sheets: dict[str, list[dict]]) -> bytes:
+    """The app's import template with these rows (field key -> value) on these sheets."""
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/import/template").data))
+    for name, rows in sheets.items():
+        keys = [cell.value for cell in book[name][1]]
+        for row in rows:
+            assert set(row) <= set(keys), set(row) - set(keys)
+            book[name].append([row.get(key) for key in keys])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_campaigns_and_the_work_done_for_them_are_imported(app, world, coordinator_client):
+    with app.app_context():
+        make_campaign(world["office_a"], code="detainees_campaign", name_ar="حملة المعتقلين")
+    data = _workbook(coordinator_client, {
+        "campaigns": [{"code": "torture_victims", "name_ar": "حملة ضحايا التعذيب",
+                       "start_date": "2024-06-01", "demands": "تسليم الجثث"}],
+        "events": [{"date": "2024-06-26", "title": "وقفة", "campaign": "حملة المعتقلين"}],
+        "meetings": [{"date": "2024-06-27", "topic": "لقاء", "comprehensive": "yes",
+                      "campaign": "detainees_campaign"}],
+    })
+    response = coordinator_client.post("/import/", data={
+        "workbook": (io.BytesIO(data), "office.xlsx")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert 'data-written="yes"' in response.get_data(as_text=True), form_errors(response)
+    with app.app_context():
+        imported = db.session.query(Campaign).filter_by(code="torture_victims").one()
+        assert imported.office_id == world["office_a"] and imported.demands == "تسليم الجثث"
+        ours = db.session.query(Campaign).filter_by(code="detainees_campaign").one()
+        assert [e.title for e in ours.events] == ["وقفة"]
+        assert [m.topic for m in ours.meetings] == ["لقاء"]
+    unknown = _workbook(coordinator_client, {"videos": [{
+        "title": "فيديو", "video_kind": "reel", "published_on": "2024-06-01",
+        "campaign": "no_such_campaign"}]})
+    refused = coordinator_client.post("/import/", data={
+        "workbook": (io.BytesIO(unknown), "office.xlsx")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert 'data-written="yes"' not in refused.get_data(as_text=True)
+    assert "no_such_campaign" in refused.get_data(as_text=True)

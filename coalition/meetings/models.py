@@ -70,7 +70,6 @@ class Meeting(CampaignWork, OfficeWork):
         *office_work(),
         Field("event", _l("Held during the event"), imported=False, help=_l(
             "A delegation or conference of the same office the meeting was part of.")),
-        campaign_work(),
         Field("counterpart_category", _l("Counterpart category"),
               choices=COUNTERPART_CATEGORIES, listed=True, filtered=True, donor=True),
         Field("government", _l("Official government meeting"), listed=True, filtered=True,
@@ -88,6 +87,7 @@ class Meeting(CampaignWork, OfficeWork):
         Field("topic", _l("Topic"), required=True, listed=True, searched=True, donor=True),
         Field("outcome", _l("Outcome"), searched=True),
         Field("follow_up", _l("Follow-up")),
+        campaign_work(),
         rules=_check_meeting,
         title=_l("Meetings"),
         dated_by="date",

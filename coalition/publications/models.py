@@ -29,10 +29,10 @@ class Publication(CampaignWork, OfficeWork):
               filtered=True, donor=True, aliases=("kind",)),
         Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
         *office_work(),
-        campaign_work(),
         Field("word_count", _l("Word count"), minimum=0, listed=True, donor=True),
         Field("link", _l("Link"), text=LINK, donor=True),
         Field("summary", _l("Summary"), searched=True),
+        campaign_work(),
         title=_l("Publications"),
         dated_by="date",
     )
