@@ -279,3 +279,24 @@ def test_campaigns_and_the_work_done_for_them_are_imported(app, world, coordinat
         follow_redirects=True)
     assert 'data-written="yes"' not in refused.get_data(as_text=True)
     assert "no_such_campaign" in refused.get_data(as_text=True)
+
+
+def test_the_donor_workbook_of_a_campaign_holds_only_its_work(app, world, login):
+    with app.app_context():
+        campaign = make_campaign(world["office_a"], code="detainees", name_ar="حملة المعتقلين")
+        make_meeting(world["office_a"], topic="لقاء الحملة", campaign=campaign)
+        make_meeting(world["office_a"], topic="لقاء آخر")
+        campaign_id = campaign.id
+    client = login("leadership")
+    started = client.post("/exports/donor.xlsx", query_string={"year": "2024",
+                                                                "campaign": campaign_id})
+    assert started.status_code == 303
+    page = client.get(started.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="job-file" href="([^"]+)"', page)
+    assert link, page[:2000]
+    response = client.get(link.group(1))
+    assert "campaign-detainees" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    text = " ".join(str(cell) for sheet in book.worksheets
+                    for row in sheet.iter_rows(values_only=True) for cell in row if cell)
+    assert "حملة المعتقلين" in text and "لقاء الحملة" in text and "لقاء آخر" not in text

@@ -86,3 +86,9 @@ def approved_note() -> str:
     return _("Only records in months their office has had approved are counted (monthly "
              "reporting); partnerships and the directory, which are not reported by month, "
              "are counted in full.")
+
+
+def campaign_note(campaign: Any) -> str:
+    """What the dashboard and the donor workbook say when one campaign's work is counted."""
+    return _("Only the work done for the campaign “%(name)s” and the monitoring figures it "
+             "cites are counted; other records are not a campaign’s work.", name=campaign)

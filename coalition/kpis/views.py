@@ -16,7 +16,7 @@ from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
-from coalition.kpis.conditions import approved_note
+from coalition.kpis.conditions import approved_note, campaign_note
 from coalition.kpis.coverage import evidence_coverage
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
@@ -155,6 +155,8 @@ class DashboardView(BaseView):
         }
         context.update(participant_rows=participant_rows(values))
         context.update(approved_note=approved_note())
+        if filters.campaign is not None:
+            context.update(campaign_note=campaign_note(filters.campaign))
         if request.args.get("coverage") == "1":
             context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
