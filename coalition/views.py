@@ -474,7 +474,10 @@ class RecordView(ModelView):
                     continue
                 view = views.get(type(record))
                 dated_by = type(record).fields.dated_by or "dated_on"
-                rows.append({"record": record, "date": getattr(record, dated_by, None),
+                # a meeting by its topic, other work by its title: the date has its column
+                label = getattr(record, "title", None) or getattr(record, "topic", None)
+                rows.append({"record": label or record,
+                             "date": getattr(record, dated_by, None),
                              "office": getattr(record, "office", None),
                              "url": view.get_url(f"{view.endpoint}.details_view", id=record.id)
                              if view is not None else None})

@@ -109,6 +109,13 @@ def test_a_campaigns_page_lists_its_work_and_the_figures_it_cites(app, world, lo
         assert found and text in found.group(1), section
     assert "تقرير لا يخص الحملة" not in page and "فيديو في سلة المحذوفات" not in page
     assert 'id="campaign-awareness-activities"' in page  # listed, empty
+    with app.app_context():
+        db.session.get(Campaign, campaign_id).demands = "الكشف عن المصير\nتسليم القوائم"
+        db.session.commit()
+    page = login("coordinator_b").get(f"/campaigns/details/?id={campaign_id}").get_data(
+        as_text=True)
+    demands = re.search(r'<ol class="mb-0 campaign-demands">(.*?)</ol>', page, re.S)
+    assert demands and demands.group(1).count("<li>") == 2
 
 
 def test_the_campaign_filter_counts_only_that_campaigns_work(app, world, login):
