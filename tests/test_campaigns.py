@@ -197,13 +197,21 @@ def test_meetings_are_listed_under_their_event(app, world, login):
     assert listed.group(1).count("/meetings/details/") == 3
 
 
-def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordinator_client):
+def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordinator_client,
+                                                             login):
     with app.app_context():
         ours = make_event(world["office_a"], title="وفد إلى واشنطن").id
         theirs = make_event(world["office_b"], title="فعالية مكتب آخر").id
     check_refused_next_to_the_field(app, world, coordinator_client, "meetings",
                                     {"event": str(theirs)}, "event")
+    # a coordinator is offered only their office's events
+    offered = coordinator_client.get("/meetings/new/").get_data(as_text=True)
+    assert "وفد إلى واشنطن" in offered and "فعالية مكتب آخر" not in offered
+    # an admin, offered every event, is told which rule the choice breaks
     _model, data, _f, _v = office_forms(world)["meetings"]
+    refused = login("admin").post("/meetings/new/", data={**data, "event": str(theirs)})
+    assert "another office" in " ".join(form_errors(refused)) or "لمكتب آخر" in " ".join(
+        form_errors(refused))
     created = coordinator_client.post("/meetings/new/", data={**data, "event": str(ours)})
     assert created.status_code == 302, form_errors(created)
     with app.app_context():
