@@ -89,18 +89,21 @@ from coalition.publications.admin import AdvocacyIssueView, PublicationView
 from coalition.publications.models import AdvocacyIssue, Publication
 from coalition.reporting.admin import ReportingView
 from coalition.reporting.commands import reporting
+from coalition.reports.commands import annual_report
+from coalition.reports.routes import bp as report_pages
 from coalition.security import register_security
 from coalition.templating import register_template_globals
 from coalition.views import RecordView, make_admin
 
-BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages, external_exports)
+BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages, external_exports,
+              report_pages)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
     kpis, rebuild_rollups, export_donor, import_template, import_command, reporting,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
     maintenance.rotate_case_key, jobs_group, serve, set_target,
-    detainee_duplicates,
+    detainee_duplicates, annual_report,
 )
 
 #: what `flask init-db` does after bringing the schema up to date

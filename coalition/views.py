@@ -120,6 +120,12 @@ def _ltr_formatter(field: str):
     return lambda _v, _c, model, _n: ltr_value(getattr(model, field, None))
 
 
+def _plain_formatter(field: str):
+    """A list or details formatter that writes a number as it is, without grouping."""
+    return lambda _v, _c, model, _n: "—" if (value := getattr(model, field, None)) is None \
+        else str(value)
+
+
 class RecordView(ModelView):
     """A record screen: list, create, edit, details; every decision asks the access rules."""
 
@@ -187,8 +193,11 @@ class RecordView(ModelView):
             **(self.column_formatters or {}),
         }
         for column in sa_inspect(model).column_attrs.keys():
-            if reads_left_to_right(column) or getattr(model.fields.get(column), "ltr", False):
+            declared = model.fields.get(column)
+            if reads_left_to_right(column) or getattr(declared, "ltr", False):
                 self.column_formatters.setdefault(column, _ltr_formatter(column))
+            elif declared is not None and not declared.grouped:  # a year: 1979, not 1,979
+                self.column_formatters.setdefault(column, _plain_formatter(column))
         if self.form_columns:  # extra fields show only when listed
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
         super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",

@@ -2,7 +2,7 @@
 every path (form, edit, delete, restore, import) until an admin reopens it."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 from flask_babel import force_locale
@@ -143,3 +143,35 @@ def test_the_overview_marks_overdue_months_and_the_command_line_moves_a_month(
     assert runner.invoke(args=["reporting", "reopen", "protection", "2024-03",
                                "--reason", "خطأ"]).exit_code == 0
     assert _state(app, world) == "open"
+
+
+def test_the_home_page_says_which_months_need_each_role(app, world, login):
+    today = date.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    before = (last_month - timedelta(days=1)).replace(day=1)
+    coordinator, other, leadership = (login(role) for role in (
+        "coordinator_a", "coordinator_b", "leadership"))
+    for client in (coordinator, other, leadership):
+        client.post("/language/en", data={"next": "/"})
+    _step(coordinator, world, "submit", month=last_month.isoformat())
+    _step(coordinator, world, "submit", month=before.isoformat())
+    _step(leadership, world, "return", month=before.isoformat(), comment="ينقص محضر اللقاء")
+
+    def box(client) -> str:
+        page = client.get("/").get_data(as_text=True)
+        start = page.find('id="reporting-attention"')
+        return page[start:page.find("</div>", start)] if start >= 0 else ""
+
+    mine = box(coordinator)
+    assert "Months returned to your office" in mine and "ينقص محضر اللقاء" in mine
+    assert before.strftime("%B %Y") in mine
+    # submitted: no longer overdue; earlier months never submitted are
+    overdue = mine[mine.find("Overdue months"):]
+    assert last_month.strftime("%B %Y") not in overdue and before.strftime("%B %Y") not in overdue
+    assert "Months waiting for your approval" not in mine
+    # office B's coordinator is told of office B's months only
+    assert "ينقص محضر اللقاء" not in box(other) and "Overdue months" in box(other)
+    waiting = box(leadership)
+    assert "Months waiting for your approval" in waiting
+    assert last_month.strftime("%B %Y") in waiting and "Overdue months" not in waiting
+    assert box(login("donor")) == ""

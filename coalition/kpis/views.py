@@ -168,6 +168,7 @@ class DashboardView(BaseView):
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
             detainees=detainees_section(values, links),
+            annual_report=access.has_feature(current_user, "annual_report"),
             **context)
 
     @staticmethod
