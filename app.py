@@ -68,12 +68,19 @@ from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
 from coalition.monitoring.admin import (
+    CampaignView,
     IndicatorView,
     MonitoringFigureView,
     PlaceView,
     TestimonyView,
 )
-from coalition.monitoring.models import Indicator, MonitoringFigure, Place, Testimony
+from coalition.monitoring.models import (
+    Campaign,
+    Indicator,
+    MonitoringFigure,
+    Place,
+    Testimony,
+)
 from coalition.offices.admin import OfficeView, ProjectView, TrackView
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.admin import PartnerView
@@ -140,12 +147,14 @@ def screens() -> list:
 
 
 def monitoring_screens() -> list:
-    """The monitoring and advocacy screens: figures from sources and their look-up lists."""
+    """The monitoring and advocacy screens: figures from sources, testimonies, the campaigns
+    that cite them, and their look-up lists."""
     monitoring = _l("Monitoring")
     return [
         MonitoringFigureView(MonitoringFigure, endpoint="monitoring_figures",
                              category=monitoring),
         TestimonyView(Testimony, endpoint="testimonies", category=monitoring),
+        CampaignView(Campaign, endpoint="campaigns", category=monitoring),
         IndicatorView(Indicator, endpoint="monitoring_indicators", category=monitoring),
         PlaceView(Place, endpoint="monitoring_places", category=monitoring),
     ]

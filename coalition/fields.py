@@ -144,6 +144,12 @@ def office_work(*, listed: tuple[str, ...] = ("office", "track")) -> tuple[Field
     )
 
 
+def campaign_work() -> Field:
+    """The advocacy campaign a piece of work was done for (optional; its page lists it)."""
+    return Field("campaign", _l("Campaign"), filtered=True,
+                 help=_l("The advocacy campaign this work was done for, if any."))
+
+
 # --- the one check ---------------------------------------------------------------------------
 REQUIRED = _l("This is required.")
 

@@ -33,7 +33,7 @@ A_WRITERS = {"coordinator_a", "admin"}  # may change office A's records
 SCREENS = {
     **{kind: (STAFF, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"})
        for kind in ("meetings", "trainings", "videos", "awareness_activities", "events",
-                    "publications", "advocacy_issues")},
+                    "publications", "advocacy_issues", "campaigns")},
     "cases": ({"coordinator_a", "leadership", "admin"}, A_WRITERS,
               {"coordinator_a", "coordinator_b", "admin"}),
     "contacts": (STAFF, {"coordinator_a", "coordinator_b", "admin"},

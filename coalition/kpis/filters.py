@@ -1,4 +1,5 @@
-"""The dashboard's filters: a period (both ends inclusive), an office, a track, a project."""
+"""The dashboard's filters: a period (both ends inclusive), an office, a track, a project,
+a campaign."""
 
 import calendar
 from collections.abc import Mapping
@@ -9,10 +10,14 @@ from flask_babel import lazy_gettext as _l
 
 from coalition.database import db
 from coalition.dates import DateError, parse_date
+from coalition.monitoring.models import Campaign
 from coalition.offices.models import Office, Project, Track
 
 #: request argument -> model it names
-FILTER_MODELS = {"office": Office, "track": Track, "project": Project}
+FILTER_MODELS = {"office": Office, "track": Track, "project": Project, "campaign": Campaign}
+#: the filters every record of an office's work has a column for (a campaign is a condition
+#: on the records, coalition.kpis.conditions)
+DIMENSION_FILTERS = ("office", "track", "project")
 #: the value that asks for the coalition total even where an office is the default
 ALL = "all"
 
@@ -38,6 +43,8 @@ class Filters:
     office: Office | None = None
     track: Track | None = None
     project: Project | None = None
+    #: only the work done for this campaign and the figures it cites (kpis.conditions)
+    campaign: Campaign | None = None
     #: "year", "quarter" or "month" when the period is one, so the previous one is too
     unit: str | None = None
     #: only records in months their office has had approved (coalition.kpis.conditions)
@@ -75,7 +82,7 @@ class Filters:
                     args.pop(name, None)
 
     def ids(self, name: str) -> int | None:
-        """The id of the office, track or project filtered on (None: all)."""
+        """The id of the office, track, project or campaign filtered on (None: all)."""
         record = getattr(self, name)
         return record.id if record is not None else None
 
@@ -84,7 +91,8 @@ class Filters:
         return {
             "from": self.start.isoformat() if self.start else None,
             "to": self.end.isoformat() if self.end else None,
-            **{name: self.ids(name) for name in FILTER_MODELS},
+            **{name: self.ids(name) for name in DIMENSION_FILTERS},
+            **({"campaign": self.ids("campaign")} if self.campaign else {}),
             **({"approved": True} if self.approved else {}),
         }
 
@@ -164,7 +172,8 @@ def _date(args: dict, name: str) -> date | None:
 
 
 def _lookup(name: str, value: str | None):
-    """The office, track or project with this id (None for all); refuse unknown ones."""
+    """The office, track, project or campaign with this id (None for all); refuse unknown
+    ones."""
     if value is None or value == ALL:
         return None
     known = value.isdigit() and len(value) < 10  # larger ids overflow SQLite's integers
@@ -174,6 +183,7 @@ def _lookup(name: str, value: str | None):
             "office": _l("There is no office with the id %(value)s.", value=value),
             "track": _l("There is no track with the id %(value)s.", value=value),
             "project": _l("There is no project with the id %(value)s.", value=value),
+            "campaign": _l("There is no campaign with the id %(value)s.", value=value),
         }
         raise FilterError(messages[name], name)
     return record

@@ -18,7 +18,7 @@ from coalition.database import db
 from coalition.dates import input_text
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
-from coalition.kpis.conditions import approved_note
+from coalition.kpis.conditions import approved_note, campaign_note
 from coalition.kpis.coverage import evidence_coverage
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
@@ -42,6 +42,7 @@ from coalition.kpis.queries import number
 from coalition.kpis.targets.progress import for_filters as targets_for_filters
 from coalition.kpis.visibility import Audience, Figures, visible_breakdown
 from coalition.kpis.visibility import figures as visible_figures
+from coalition.monitoring.models import Campaign
 from coalition.offices.models import Office, Project, Track
 
 
@@ -131,7 +132,9 @@ class DashboardView(BaseView):
         offices = _named(Office, Office.name_ar)
         tracks = _named(Track, Track.number)
         projects = _named(Project, Project.code)
+        campaigns = _named(Campaign, Campaign.start_date)
         context = {"offices": offices, "tracks": tracks, "projects": projects,
+                   "campaigns": campaigns,
                    "args": request.args, "years": range(date.today().year, 2010, -1)}
         try:
             filters, problems = Filters.parse_leniently(request.args,
@@ -176,6 +179,8 @@ class DashboardView(BaseView):
             states["participants"] = "no_split"  # people took part; no record splits them
         context.update(participant_rows=participant_rows(values), chart_states=states)
         context.update(approved_note=approved_note())
+        if filters.campaign is not None:
+            context.update(campaign_note=campaign_note(filters.campaign))
         if request.args.get("coverage") == "1":
             context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
