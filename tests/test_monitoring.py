@@ -331,3 +331,27 @@ def test_figures_and_testimonies_come_in_from_a_workbook(app, world, login):
     # the same workbook again writes nothing twice
     assert written(upload(client, as_bytes(book)))
     assert api(client, year="2024")["deportations.by_crossing.tel_abyad"] == 1700
+
+
+def test_a_figure_not_marked_publishable_reaches_no_donor(app, world, login, tmp_path):
+    """Leadership counts every figure; a donor (the API, the dashboard's chart) and the donor
+    workbook, whoever makes it, count only the figures marked publishable."""
+    with app.app_context():
+        make_monitoring_figure(world["office_a"], value=120, publishable=True)
+        make_monitoring_figure(world["office_a"], value=7)  # not cleared for publication
+    assert api(login("leadership"), **JAN_JUL)["deportations.total"] == 127
+    assert api(login("coordinator_b"), **JAN_JUL)["deportations.total"] == 127
+    donor = login("donor")
+    figures = api(donor, **JAN_JUL)
+    assert (figures["deportations.total"], figures["deportations.by_crossing.tel_abyad"]) == (
+        120, 120)
+    page = donor.get("/dashboard/", query_string=JAN_JUL).get_data(as_text=True)
+    assert "127" not in page
+    out = tmp_path / "donor.xlsx"
+    result = app.test_cli_runner().invoke(args=[
+        "export-donor", "--from", "2024-01-01", "--to", "2024-07-31", "--lang", "en",
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = load_workbook(out)["Summary"]
+    rows = {row[-1]: row[1] for row in summary.iter_rows(values_only=True) if row}
+    assert rows["deportations.total"] == 120
