@@ -44,7 +44,7 @@ def create_user(username: str, role: str, office_code: str | None, password: str
     if office_code:
         office = db.session.execute(db.select(Office).where(
             (Office.code == office_code) | (Office.id == (int(office_code)
-                                                          if office_code.isdigit() else -1))
+                                                          if office_code.isdecimal() else -1))
         )).scalar_one_or_none()
         if office is None:
             raise click.UsageError(_("No office with code or id %(code)s.", code=office_code))

@@ -433,7 +433,7 @@ class RecordView(ModelView):
         if not access.can(current_user, access.WRITE, self.kind, model.office_scope):
             raise ValidationError(_("You may only save records of your own office."))
         sent = getattr(form, "record_version", None)
-        if not is_created and sent is not None and str(sent.data or "").isdigit() and int(
+        if not is_created and sent is not None and str(sent.data or "").isdecimal() and int(
                 sent.data) != model.version:
             raise ValidationError(
                 _(
@@ -605,10 +605,10 @@ class _Lookup(QueryAjaxModelLoader):
     """An ajax look-up that leaves the trash out and ignores ids that are not numbers."""
 
     def get_one(self, pk):
-        # an id in any digits (٠–٩ too) is read as a number, never sent to the database as
+        # an id in any decimal digits (٠–٩ too) is read as a number, never sent to the database as
         # text (PostgreSQL refuses "٠" for an integer)
         text = str(pk)
-        return super().get_one(int(text)) if text.isdigit() and len(text) < 10 else None
+        return super().get_one(int(text)) if text.isdecimal() and len(text) < 10 else None
 
     def format(self, model):
         """Both names of a partner while searching, so the right one is picked."""

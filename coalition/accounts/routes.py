@@ -40,7 +40,7 @@ def safe_next(target: str | None) -> str:
 def load_user(session_id: str) -> User | None:
     """Find the user of a session; a changed session token ends the session."""
     user_id, _sep, token = session_id.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdecimal():
         return None
     user = db.session.get(User, int(user_id))
     if (user is None or user.deleted_at is not None or not user.active

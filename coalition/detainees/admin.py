@@ -276,7 +276,7 @@ class PartView(RecordView):
             query = query.filter(Person.office_id == current_user.office_id)
         form.person.query = query.order_by(Person.reference)
         wanted = request.args.get("person", "")
-        if request.method == "GET" and wanted.isdigit() and form.person.data is None:
+        if request.method == "GET" and wanted.isdecimal() and form.person.data is None:
             form.person.data = query.filter(Person.id == int(wanted)).one_or_none()
 
     def create_form(self, obj: Any = None) -> Any:

@@ -133,7 +133,7 @@ def _number(args: dict, name: str, low: int, high: int, message) -> int | None:
     if name not in args:
         return None
     value = args[name]
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not value.isdecimal() or not low <= int(value) <= high:
         raise FilterError(message, name)
     return int(value)
 
@@ -179,7 +179,7 @@ def _lookup(name: str, value: str | None):
     ones."""
     if value is None or value == ALL:
         return None
-    known = value.isdigit() and len(value) < 10  # larger ids overflow SQLite's integers
+    known = value.isdecimal() and len(value) < 10  # larger ids overflow SQLite's integers
     record = db.session.get(FILTER_MODELS[name], int(value)) if known else None
     if record is None or record.deleted_at is not None:
         messages = {

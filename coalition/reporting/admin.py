@@ -88,7 +88,7 @@ class ReportingView(BaseView):
     def index(self) -> str:
         today = dt.date.today()
         asked = request.args.get("year", "")
-        year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None
+        year = int(asked) if asked.isdecimal() and 2000 <= int(asked) <= 2100 else None
         months = ([dt.date(year, month, 1) for month in range(1, 13)] if year
                   else recent_months(today))
         offices = db.session.scalars(select(Office).where(Office.deleted_at.is_(None))

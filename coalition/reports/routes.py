@@ -68,7 +68,7 @@ def annual() -> ResponseReturnValue:
     """The annual report of ?year= (default: last year), as the signed-in user may read it."""
     access.require(access.has_feature(current_user, "annual_report"))
     year_text = request.args.get("year", "").strip() or str(default_year())
-    if not year_text.isdigit() or not FIRST_YEAR <= int(year_text) <= date.today().year + 1:
+    if not year_text.isdecimal() or not FIRST_YEAR <= int(year_text) <= date.today().year + 1:
         return render_template("error.html", code=400, title=MESSAGES[400][0],
                                message=_("A year is written with four digits.")), 400
     office = report_office(current_user, request.args.get("office"))

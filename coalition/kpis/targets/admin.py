@@ -24,7 +24,7 @@ class TargetView(RecordView):
         years = list(db.session.scalars(select(Target.year).distinct().where(
             Target.deleted_at.is_(None)).order_by(Target.year.desc())))
         asked = request.args.get("year", "")
-        year = int(asked) if asked.isdigit() and int(asked) in years else None
+        year = int(asked) if asked.isdecimal() and int(asked) in years else None
         rows = progress(find(year, every_scope=True), Audience.of(current_user))
         return self.render("targets/progress.html", rows=rows, years=years, year=year,
                            marks=MARKS, tolerance=TOLERANCE)
