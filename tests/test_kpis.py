@@ -510,6 +510,19 @@ def test_demo_data_gives_the_reports_figures_everywhere(app, demo):
         assert listed(client, url) == REPORT[key], key
 
 
+def test_every_chart_is_a_figure_by_plotlys_schema(app, demo):
+    import plotly.graph_objects as go
+
+    for lang in ("ar", "en"):
+        client = sign_in(app, "leadership", DEMO_PASSWORD)
+        client.post(f"/language/{lang}", data={"next": "/"})
+        figures = _figures(client.get("/dashboard/?year=2023").get_data(as_text=True))
+        assert set(CHARTS) <= set(figures)
+        for name, figure in figures.items():
+            checked = go.Figure(figure)  # raises on any property Plotly does not know
+            assert len(checked.data) == len(figure["data"]), name
+
+
 # --- the dashboard in a real Chromium: every chart drawn, nothing fetched from another host ---
 CHARTS = ("outcomes", "counterparts", "activity", "trainings", "partnerships", "offices")
 

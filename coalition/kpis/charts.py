@@ -1,4 +1,9 @@
-"""The dashboard's Plotly figures, built with graph_objects and sent to the page as JSON.
+"""The dashboard's Plotly figures, sent to the page as JSON.
+
+A figure is built as the plain data Plotly.js draws (`{"data": [traces], "layout": {…}}`,
+the form graph_objects' `to_plotly_json()` gives), not as graph_objects: those check and
+copy every property of every point, which cost more than the SQL of the figures behind a
+dashboard. tests/test_kpis.py checks every chart against Plotly's schema instead.
 
 Each point carries in `customdata` the admin list of the records behind it (or "" when the
 user may not drill down); static/js/dashboard.js opens it on click. In right-to-left
@@ -6,12 +11,15 @@ languages the category axis runs from the right, the value axis sits on the righ
 legend and hover labels are aligned to the right.
 """
 
+import json
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from markupsafe import Markup
+
+#: a figure as Plotly.js reads it: {"data": [traces], "layout": {…}}
+Figure = dict[str, Any]
 
 FONT = "Noto Sans Arabic, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 COLOURS = ("#1f6f8b", "#e07a1f", "#3c9d5d", "#b83b5e", "#6c5ba7", "#c9a227", "#5d6d7e",
@@ -37,6 +45,11 @@ def percentages(counts: Sequence[int], decimals: int = 1) -> list[float]:
     return [unit / 10**decimals for unit in units]
 
 
+def _text(values: Sequence) -> list[str | None]:
+    """Numbers as the text on bars: Plotly's text is a string."""
+    return [None if value is None else str(value) for value in values]
+
+
 def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
             xaxis: dict | None = None, yaxis: dict | None = None, **more) -> dict:
     """Shared look: no heavy template, the app's font, and the reading direction.
@@ -51,8 +64,9 @@ def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
     xaxis = {"automargin": True, **({"autorange": "reversed"} if rtl else {}), **(xaxis or {})}
     yaxis = {"automargin": True, "gridcolor": "#e5e5e5", "zeroline": False,
              **({"side": "right"} if rtl else {}), **(yaxis or {})}
+    # no template: Plotly.js draws plainly by default (graph_objects' "none")
     return {
-        "template": "none", "colorway": COLOURS, "height": height,
+        "colorway": COLOURS, "height": height,
         "showlegend": shown, "legend": legend,
         "font": {"family": FONT, "size": 13}, "margin": {"l": 48, "r": 48, "t": 36, "b": 48},
         "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT}},
@@ -62,83 +76,86 @@ def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
 
 
 def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
-             rtl: bool) -> go.Figure:
+             rtl: bool) -> Figure:
     """Consultation outcomes as a donut; shares computed from the records add up to 100%."""
     shares = percentages(counts)
-    pie = go.Pie(
-        labels=_plain(labels), values=list(counts), customdata=list(urls), hole=0.5, sort=False,
-        direction="counterclockwise" if rtl else "clockwise",
-        text=[f"{share:.1f}%" for share in shares], textinfo="text",
-        hovertemplate="%{label}<br>%{value} (%{text})<extra></extra>",
-    )
+    pie = {
+        "type": "pie", "labels": _plain(labels), "values": list(counts),
+        "customdata": list(urls), "hole": 0.5, "sort": False,
+        "direction": "counterclockwise" if rtl else "clockwise",
+        "text": [f"{share:.1f}%" for share in shares], "textinfo": "text",
+        "hovertemplate": "%{label}<br>%{value} (%{text})<extra></extra>",
+    }
     # the legend sits where the eye ends a line: on the left in Arabic, on the right otherwise
     legend = {"orientation": "v", "yanchor": "middle", "y": 0.5,
               **({"x": -0.05, "xanchor": "right"} if rtl else {"x": 1.05, "xanchor": "left"})}
-    return go.Figure(pie, _layout(rtl, height=340, legend=legend))
+    return {"data": [pie], "layout": _layout(rtl, height=340, legend=legend)}
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[float | None],
-                    urls: Sequence[str], rtl: bool) -> go.Figure:
+                    urls: Sequence[str], rtl: bool) -> Figure:
     """One bar per category, read from the top; for long category names (None: no bar)."""
-    bar = go.Bar(y=_plain(labels), x=list(values), orientation="h", customdata=list(urls),
-                 marker_color=COLOURS[0], text=list(values), textposition="auto",
-                 hovertemplate="%{y}: %{x}<extra></extra>")
-    return go.Figure(bar, _layout(rtl, height=60 + 42 * len(labels), legend=False,
-                                  xaxis={"gridcolor": "#e5e5e5"},
-                                  yaxis={"autorange": "reversed", "gridcolor": None}))
+    bar = {"type": "bar", "y": _plain(labels), "x": list(values), "orientation": "h",
+           "customdata": list(urls), "marker": {"color": COLOURS[0]}, "text": _text(values),
+           "textposition": "auto", "hovertemplate": "%{y}: %{x}<extra></extra>"}
+    return {"data": [bar], "layout": _layout(
+        rtl, height=60 + 42 * len(labels), legend=False, xaxis={"gridcolor": "#e5e5e5"},
+        yaxis={"autorange": "reversed", "gridcolor": None})}
 
 
 def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
-         rtl: bool) -> go.Figure:
+         rtl: bool) -> Figure:
     """One bar per category."""
-    bar = go.Bar(x=_plain(labels), y=list(values), customdata=list(urls), marker_color=COLOURS[0],
-                 text=list(values), textposition="auto",
-                 hovertemplate="%{x}: %{y}<extra></extra>")
-    return go.Figure(bar, _layout(rtl, legend=False))
+    bar = {"type": "bar", "x": _plain(labels), "y": list(values), "customdata": list(urls),
+           "marker": {"color": COLOURS[0]}, "text": _text(values), "textposition": "auto",
+           "hovertemplate": "%{x}: %{y}<extra></extra>"}
+    return {"data": [bar], "layout": _layout(rtl, legend=False)}
 
 
 def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]], rtl: bool,
-            mode: str = "group", across: bool = False) -> go.Figure:
+            mode: str = "group", across: bool = False) -> Figure:
     """Bars per category, one series (name, values, urls) beside or above the other;
     `across` lays the bars along the width, for long category names."""
+    labels = _plain(categories)
     if across:
-        bars = [go.Bar(name=_plain([name])[0], y=_plain(categories), x=values, customdata=urls,
-                       orientation="h", hovertemplate="%{fullData.name}<br>%{y}: %{x}"
-                                                      "<extra></extra>")
-                for name, values, urls in series]
+        traces = [{"type": "bar", "name": _plain([name])[0], "y": labels, "x": list(values),
+                   "customdata": list(urls), "orientation": "h",
+                   "hovertemplate": "%{fullData.name}<br>%{y}: %{x}<extra></extra>"}
+                  for name, values, urls in series]
         height = 110 + len(categories) * (12 * len(series) + 20)
-        return go.Figure(bars, _layout(rtl, height=height, barmode=mode, bargap=0.12,
-                                       xaxis={"gridcolor": "#e5e5e5"},
-                                       yaxis={"autorange": "reversed", "gridcolor": None}))
-    return go.Figure([
-        go.Bar(name=_plain([name])[0], x=_plain(categories), y=values, customdata=urls,
-               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
-        for name, values, urls in series
-    ], _layout(rtl, height=380, barmode=mode))
+        return {"data": traces, "layout": _layout(
+            rtl, height=height, barmode=mode, bargap=0.12, xaxis={"gridcolor": "#e5e5e5"},
+            yaxis={"autorange": "reversed", "gridcolor": None})}
+    traces = [{"type": "bar", "name": _plain([name])[0], "x": labels, "y": list(values),
+               "customdata": list(urls),
+               "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
+              for name, values, urls in series]
+    return {"data": traces, "layout": _layout(rtl, height=380, barmode=mode)}
 
 
 def over_time(months: Sequence[str],
               views: Sequence[tuple[str, list[tuple[str, list, list, str]]]],
-              rtl: bool) -> go.Figure:
+              rtl: bool) -> Figure:
     """Stacked monthly bars by track, one set of traces per view (kind of work).
 
     Each trace's `meta` holds its view's number, which the page's selector shows, and the
     link template its bars fill in with the month in their `customdata`.
     """
+    x = list(months)
     traces = [
-        go.Bar(name=_plain([name])[0], x=list(months), y=values, customdata=periods,
-               visible=number == 0,
-               meta={"view": number, "link": link},
-               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
+        {"type": "bar", "name": _plain([name])[0], "x": x, "y": list(values),
+         "customdata": list(periods), "visible": number == 0,
+         "meta": {"view": number, "link": link},
+         "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
         for number, (_label, series) in enumerate(views)
         for name, values, periods, link in series
     ]
-    return go.Figure(traces, _layout(rtl, height=420, barmode="stack", bargap=0.15,
-                                     xaxis={"type": "category"}))
+    return {"data": traces, "layout": _layout(rtl, height=420, barmode="stack", bargap=0.15,
+                                              xaxis={"type": "category"})}
 
 
-def to_json(fig: go.Figure) -> Markup:
+def to_json(fig: Figure) -> Markup:
     """The figure as JSON that is safe inside <script type="application/json">."""
-    text = pio.to_json(fig, validate=False)
+    text = json.dumps(fig, ensure_ascii=False, separators=(",", ":"), default=str)
     # JSON has < > & only inside strings, where their \u escapes mean the same
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -221,25 +221,35 @@ class DashboardView(BaseView):
     def _activity(audience: Audience, tracks: list, filters: Filters, links: Links,
                   rtl: bool):
         """Records logged per month, stacked by track; a selector picks the kind of work."""
-        totals = {(month, track): row for (track, month), row in visible_breakdown(
-            audience, filters, ACTIVITY_KEYS, ("track", "month")).items()}
-        found = sorted({month for month, _track in totals if month})
+        rows = visible_breakdown(audience, filters, ACTIVITY_KEYS, ("track", "month"))
+        found = sorted({month for _track, month in rows if month})
         months = _months(found[0], found[-1]) if found else []
         by_id = {track.id: track for track in tracks}
-        track_ids = [t.id for t in tracks] + ([None] if any(t is None for _m, t in totals)
+        track_ids = [t.id for t in tracks] + ([None] if any(t is None for t, _m in rows)
                                               else [])
+        # each track's monthly figures of each kind of work, filled in one pass over the rows
+        position = {month: n for n, month in enumerate(months)}
+        grid = {(track_id, key): [0] * len(months) for track_id in track_ids
+                for key in ACTIVITY_KEYS}
+        for (track_id, month), row in rows.items():
+            for key, value in row.items():
+                if month and (track_id, key) in grid:
+                    grid[track_id, key][position[month]] = value
+        # each month's days, as a link to the records behind a bar takes them
+        spans = ["+to+".join(d.isoformat() for d in _month_span(m, filters)) for m in months]
 
         def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list, str]]:
             result = []
             for track_id in track_ids:
                 track = by_id.get(track_id)
-                values = [sum(totals.get((m, track_id), {}).get(k, 0) for k in keys)
-                          for m in months]
+                values = (grid[track_id, keys[0]] if len(keys) == 1 else
+                          list(map(sum, zip(*(grid[track_id, key] for key in keys),
+                                            strict=True))))
                 link = (links.url(keys[0], template=True, track=track)
                         if drill and track is not None else None) or ""
-                periods = ["+to+".join(d.isoformat() for d in _month_span(m, filters))
-                           if link and value else "" for m, value in zip(months, values,
+                periods = ([span if value else "" for span, value in zip(spans, values,
                                                                          strict=True)]
+                           if link else [""] * len(months))
                 result.append((_name(track) if track else _("No track"), values, periods,
                                link))
             return result
