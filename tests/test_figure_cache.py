@@ -20,7 +20,7 @@ from coalition.models import Case, Meeting, Office, Project, Track, User
 from tests.helpers import make_case, make_meeting, make_person
 from tests.test_detainees import english
 from tests.test_imports import as_bytes, office_workbook, upload, written
-from tests.test_kpis import _cards, add, kpis, tagged, trash
+from tests.test_kpis import _cards, _figures, _links, add, kpis, tagged, trash
 
 
 @pytest.fixture
@@ -94,6 +94,29 @@ def test_the_dashboard_and_the_command_line_follow_a_write_at_once(app, world, l
     line = next(line for line in runner.invoke(args=["kpis", "--year", "2024"]).output
                 .splitlines() if line.startswith("meetings.total "))
     assert line.split()[1] == "2"
+
+
+def test_cached_charts_keep_each_readers_links_and_language(app, world, login):
+    add(login("admin"), "meetings", **tagged(world), date="2024-01-01",
+        counterpart_category="tr_media", government="y", topic="أ")
+    leadership = _figures(login("leadership").get("/dashboard/").get_data(as_text=True))
+    assert any(_links(figure) for figure in leadership.values())
+    assert leadership == _figures(login("leadership").get("/dashboard/").get_data(
+        as_text=True))  # the same reader again: the same charts, from the cache
+    donor = _figures(login("donor").get("/dashboard/").get_data(as_text=True))
+    assert not any(_links(figure) for figure in donor.values())
+    with app.app_context():
+        make_case(world["office_a"], consultation_outcome="directed_to_procedure")
+    office_a = f"/dashboard/?office={world['office_a']}"
+    own = _figures(login("coordinator_a").get(office_a).get_data(as_text=True))
+    assert _links(own["outcomes"])
+    other = _figures(login("coordinator_b").get(office_a).get_data(as_text=True))
+    assert not _links(other["outcomes"])  # may not open office A's cases
+    english = login("leadership")
+    english.post("/language/en", data={"next": "/"})  # kept as the user's choice
+    names = _figures(english.get("/dashboard/").get_data(as_text=True))["activity"]["data"]
+    assert {trace["name"] for trace in names} != {
+        trace["name"] for trace in leadership["activity"]["data"]}
 
 
 def test_a_merge_and_its_undoing_move_the_cached_figures(app, world, login):

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from coalition import access
@@ -33,6 +34,7 @@ from coalition.kpis.definitions import (
     Cond,
 )
 from coalition.kpis.drilldown import Links
+from coalition.kpis.figure_cache import cached, filters_key
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.participants import participant_rows, participants_chart
 from coalition.kpis.queries import number
@@ -138,18 +140,26 @@ class DashboardView(BaseView):
         per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
                       if filters.office is None else {filters.office.id: values})
         cards = [self._card(key, sub, values, before, links) for key, sub in CARDS]
-        figures = {
-            "outcomes": self._outcomes(values, links, rtl),
-            "counterparts": charts.horizontal_bars(
-                [str(label) for _code, label in COUNTERPART_CATEGORIES],
-                [values[key] for key in COUNTERPART_KEYS],
-                [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
-            "activity": self._activity(audience, tracks, filters, links, rtl),
-            "trainings": self._trainings(audience, filters, links, rtl),
-            "participants": participants_chart(values, rtl),
-            "partnerships": self._partnerships(audience, filters, links, rtl),
-            "offices": self._offices(offices, per_office, links, rtl),
-        }
+
+        def build() -> dict[str, str]:
+            figures = {
+                "outcomes": self._outcomes(values, links, rtl),
+                "counterparts": charts.horizontal_bars(
+                    [str(label) for _code, label in COUNTERPART_CATEGORIES],
+                    [values[key] for key in COUNTERPART_KEYS],
+                    [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
+                "activity": self._activity(audience, tracks, filters, links, rtl),
+                "trainings": self._trainings(audience, filters, links, rtl),
+                "participants": participants_chart(values, rtl),
+                "partnerships": self._partnerships(audience, filters, links, rtl),
+                "offices": self._offices(offices, per_office, links, rtl),
+            }
+            return {name: str(charts.to_json(figure)) for name, figure in figures.items()}
+
+        # the charts as sent, until a write: their links are the user's (what they may open)
+        # and their words in the user's language
+        drawn = cached("charts", (audience, current_user.get_id(), language(),
+                                  request.script_root, filters_key(filters)), build)
         context.update(participant_rows=participant_rows(values))
         context.update(approved_note=approved_note())
         if request.args.get("coverage") == "1":
@@ -159,7 +169,7 @@ class DashboardView(BaseView):
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
             values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
-            figures={name: charts.to_json(fig) for name, fig in figures.items()},
+            figures={name: Markup(text) for name, text in drawn.items()},
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
             detainees=detainees_section(values, links),
@@ -229,8 +239,8 @@ class DashboardView(BaseView):
                                               else [])
         # each track's monthly figures of each kind of work, filled in one pass over the rows
         position = {month: n for n, month in enumerate(months)}
-        grid = {(track_id, key): [0] * len(months) for track_id in track_ids
-                for key in ACTIVITY_KEYS}
+        grid: dict[tuple, list[float]] = {(track_id, key): [0] * len(months)
+                                          for track_id in track_ids for key in ACTIVITY_KEYS}
         for (track_id, month), row in rows.items():
             for key, value in row.items():
                 if month and (track_id, key) in grid:
