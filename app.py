@@ -68,12 +68,19 @@ from coalition.kpis.views import DashboardView
 from coalition.meetings.admin import MeetingView
 from coalition.meetings.models import Meeting
 from coalition.monitoring.admin import (
+    CampaignView,
     IndicatorView,
     MonitoringFigureView,
     PlaceView,
     TestimonyView,
 )
-from coalition.monitoring.models import Indicator, MonitoringFigure, Place, Testimony
+from coalition.monitoring.models import (
+    Campaign,
+    Indicator,
+    MonitoringFigure,
+    Place,
+    Testimony,
+)
 from coalition.offices.admin import OfficeView, ProjectView, TrackView
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.admin import PartnerView
@@ -82,18 +89,21 @@ from coalition.publications.admin import AdvocacyIssueView, PublicationView
 from coalition.publications.models import AdvocacyIssue, Publication
 from coalition.reporting.admin import ReportingView
 from coalition.reporting.commands import reporting
+from coalition.reports.commands import annual_report
+from coalition.reports.routes import bp as report_pages
 from coalition.security import register_security
 from coalition.templating import register_template_globals
 from coalition.views import RecordView, make_admin
 
-BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages, external_exports)
+BLUEPRINTS = (accounts_pages, kpi_api, export_pages, evidence_pages, external_exports,
+              report_pages)
 
 COMMANDS = (
     commands.init_db, commands.create_user, commands.demo,
     kpis, rebuild_rollups, export_donor, import_template, import_command, reporting,
     maintenance.backup, maintenance.restore, maintenance.purge_personal_data,
     maintenance.rotate_case_key, jobs_group, serve, set_target,
-    detainee_duplicates,
+    detainee_duplicates, annual_report,
 )
 
 #: what `flask init-db` does after bringing the schema up to date
@@ -137,12 +147,14 @@ def screens() -> list:
 
 
 def monitoring_screens() -> list:
-    """The monitoring and advocacy screens: figures from sources and their look-up lists."""
+    """The monitoring and advocacy screens: figures from sources, testimonies, the campaigns
+    that cite them, and their look-up lists."""
     monitoring = _l("Monitoring")
     return [
         MonitoringFigureView(MonitoringFigure, endpoint="monitoring_figures",
                              category=monitoring),
         TestimonyView(Testimony, endpoint="testimonies", category=monitoring),
+        CampaignView(Campaign, endpoint="campaigns", category=monitoring),
         IndicatorView(Indicator, endpoint="monitoring_indicators", category=monitoring),
         PlaceView(Place, endpoint="monitoring_places", category=monitoring),
     ]

@@ -76,9 +76,10 @@ RULES["coordinator"].update({
 
 #: what each role may open beyond record screens
 FEATURES: dict[str, set[str]] = {
-    "admin": {"dashboard", "export", "drilldown", "approve", "reopen"},
-    "leadership": {"dashboard", "export", "drilldown", "approve"},
-    "coordinator": {"dashboard", "export", "drilldown"},
+    "admin": {"dashboard", "export", "drilldown", "approve", "reopen", "annual_report"},
+    "leadership": {"dashboard", "export", "drilldown", "approve", "annual_report"},
+    # a coordinator's annual report is their own office's
+    "coordinator": {"dashboard", "export", "drilldown", "annual_report"},
     "donor": {"dashboard", "export"},
 }
 

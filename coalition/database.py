@@ -165,6 +165,18 @@ class OfficeWork(Record):
         return relationship("Project")
 
 
+class CampaignWork:
+    """Mixin: the advocacy campaign a piece of work was done for, if any (its page lists it)."""
+
+    @declared_attr
+    def campaign_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("campaigns.id"), index=True)
+
+    @declared_attr
+    def campaign(cls) -> Mapped[Any]:
+        return relationship("Campaign")
+
+
 def table_of(model: type[Any]) -> Table:
     """The model's table (SQLAlchemy types `__table__` as any FROM clause)."""
     return model.__table__

@@ -19,6 +19,7 @@ from coalition.detainees.demo import load_detainees
 from coalition.meetings.models import Meeting
 from coalition.monitoring.models import (
     CROSSING_PLACES,
+    Campaign,
     Indicator,
     MonitoringFigure,
     Place,
@@ -40,7 +41,7 @@ OFFICES = [
          challenges="تغير الإجراءات القانونية بسرعة وقلة المحامين المتعاونين.",
          future_plans="منصة إلكترونية لاستقبال الحالات وتقارير مرئية دورية."),
     dict(code="detainees", name_ar="مكتب المعتقلين", name_en="Detainees Office",
-         description="جزء من هيكل التحالف يُعنى بقضايا المعتقلين والمفقودين والمغيبين قسرياً.",
+         description="جزء من هيكل الائتلاف يُعنى بقضايا المعتقلين والمفقودين والمغيبين قسرياً.",
          mission="توثيق حالات المعتقلين ودعم عائلاتهم والمناصرة لقضيتهم.",
          tasks="توثيق الحالات وبناء قاعدة بيانات؛ التواصل مع المنظمات الدولية؛ جمع المعلومات "
                "من العائلات؛ الدعم المادي والنفسي للعائلات.",
@@ -159,8 +160,39 @@ EVENTS = [
      "جنيف", False, 8),
     ("delegation_visit", "اجتماعات في واشنطن مع وزارة الخارجية ومجلس النواب",
      date(2024, 4, 16), "واشنطن", False, 12),
+    ("conference", "مناقشة عامة حول استراتيجية الولايات المتحدة لمعالجة قضية الكبتاغون",
+     date(2024, 4, 16), "واشنطن", False, 90),
     ("summit", "رعاية قمة القيادة الوطنية للمسلمين الأميركيين", date(2024, 4, 18),
      "واشنطن", False, 300),
+]
+
+
+#: the events whose co-organising partners 002 names (title -> partners' Latin names)
+EVENT_PARTNERS = {
+    "سردية وتداعيات العقوبات في سورية": ("SLDP", "SCNP"),
+    "المؤتمر الصحفي لإعلان تشكيل التحالف العملياتي": ("Syria Civil Defence", "SAMS"),
+}
+GENEVA, WASHINGTON = EVENTS[6][1], EVENTS[7][1]
+#: the delegations' meetings (002): event, day, counterpart met, topic. They are meetings
+#: with Arab and international institutions the report already counts (16 in all): the
+#: demo holds them as the advocacy office's, held during the delegations, so that every
+#: headline figure stays as the report has it.
+DELEGATION_MEETINGS = [
+    *((GENEVA, date(2023, 9, 27 + n // 4), "بعثة دائمة لدى الأمم المتحدة في جنيف",
+       f"لقاء مع بعثة دائمة ({n + 1} من 8) خلال الدورة 54 لمجلس حقوق الإنسان: وصول المساعدات "
+       "عبر الحدود، وآليات التحقيق الدولية في الانتهاكات، والتطورات السياسية")
+      for n in range(8)),
+    (WASHINGTON, date(2024, 4, 15), "نائب مساعد وزير الخارجية لشؤون الشرق الأدنى",
+     "لقاء مع وزارة الخارجية الأميركية وفريقها المعني بسورية: دعم الاستقرار في شمال غرب سورية"),
+    (WASHINGTON, date(2024, 4, 15), "مكتب الشرق الأوسط",
+     "لقاء مع الوكالة الأميركية للتنمية الدولية USAID: التعافي المبكر وأعمال التنمية"),
+    (WASHINGTON, date(2024, 4, 16), "مدير عمليات المساعدات الإنسانية",
+     "لقاء مع مجلس الأمن القومي في البيت الأبيض: المساعدات الإنسانية لشمال سورية"),
+    (WASHINGTON, date(2024, 4, 16), "عضو في اللجنة الفرعية",
+     "لقاء مع اللجنة الفرعية للعمليات الخارجية والبرامج ذات الصلة في مجلس النواب الأميركي"),
+    (WASHINGTON, date(2024, 4, 17), "لجنة فرعية في مجلس النواب",
+     "لقاء مع اللجنة الفرعية للاعتمادات لشؤون الدولة والعمليات الخارجية والتحالف الأميركي "
+     "من أجل سورية: مساعدات الاستقرار والتعليم والصحة"),
 ]
 
 
@@ -210,13 +242,15 @@ def load_demo(password: str) -> bool:
     rng = random.Random(2024)
     partners = _partners(rng, offices)
     contacts = _contacts(rng)
-    _meetings(rng, offices, tracks, projects, partners, contacts)
+    international = _meetings(rng, offices, tracks, projects, partners, contacts)
     _trainings(rng, offices, tracks, projects)
     _videos(rng, offices, tracks, projects)
-    _activities_and_events(rng, offices, tracks, projects, partners)
+    events = _activities_and_events(rng, offices, tracks, projects, partners)
+    _delegations(events, international, offices, tracks)
     _publications(rng, offices, tracks, projects)
     _cases(rng, offices, tracks, projects)
-    _monitoring(offices, tracks)
+    stocks = _monitoring(offices, tracks)
+    _campaign(offices, tracks, stocks, events)
     load_detainees(offices["detainees"], START, END)
     db.session.commit()
     return True
@@ -270,8 +304,10 @@ def _contacts(rng) -> list[Contact]:
     return contacts
 
 
-def _meetings(rng, offices, tracks, projects, partners, contacts) -> None:
-    """257 meetings by counterpart category and 186 within-track meetings."""
+def _meetings(rng, offices, tracks, projects, partners, contacts) -> list[Meeting]:
+    """257 meetings by counterpart category and 186 within-track meetings; returns those
+    with Arab and international institutions (the delegations hold some of them)."""
+    international = []
     for category, (count, topics) in MEETINGS.items():
         for i in range(count):
             meeting = Meeting(
@@ -284,6 +320,8 @@ def _meetings(rng, offices, tracks, projects, partners, contacts) -> None:
             meeting.partners = [rng.choice(partners)]
             meeting.contacts = rng.sample(contacts, 2)
             db.session.add(meeting)
+            if category == "intl":
+                international.append(meeting)
     office_cycle = ["capacity", "networking", "harmony", "protection"]
     for i in range(186):
         track = TRACKS[i % 4]["code"]
@@ -294,6 +332,7 @@ def _meetings(rng, offices, tracks, projects, partners, contacts) -> None:
             counterpart_category=None, government=False, comprehensive=True,
             topic=f"اجتماع شامل لمسار {TRACKS[i % 4]['name_ar']}", city="إسطنبول",
         ))
+    return international
 
 
 def _trainings(rng, offices, tracks, projects) -> None:
@@ -330,8 +369,9 @@ def _videos(rng, offices, tracks, projects) -> None:
             ))
 
 
-def _activities_and_events(rng, offices, tracks, projects, partners) -> None:
-    """30 awareness activities; the advocacy events; 19 screenings with 5,000 attendees."""
+def _activities_and_events(rng, offices, tracks, projects, partners) -> dict[str, Event]:
+    """30 awareness activities; the advocacy events (returned by title), with the partners
+    002 names; 19 screenings with 5,000 attendees."""
     for i in range(30):
         activity = AwarenessActivity(
             title=f"جلسة توعية قانونية {i + 1}", date=day(rng), office=offices["protection"],
@@ -341,16 +381,35 @@ def _activities_and_events(rng, offices, tracks, projects, partners) -> None:
         )
         activity.partners = [rng.choice(partners)]
         db.session.add(activity)
+    by_name = {partner.name_latin: partner for partner in partners}
+    events = {}
     for kind, title, when, place, online, attendees in EVENTS:
-        db.session.add(Event(title=title, event_kind=kind, date=when, place=place, online=online,
-                             attendees=attendees, office=offices["advocacy"],
-                             track=tracks["advocacy"], topic=title))
+        events[title] = Event(title=title, event_kind=kind, date=when, place=place,
+                              online=online, attendees=attendees, office=offices["advocacy"],
+                              track=tracks["advocacy"], topic=title)
+        events[title].partners = [by_name[name] for name in EVENT_PARTNERS.get(title, ())]
+        db.session.add(events[title])
     for i, attendees in enumerate(split(5000, 19, rng, 100)):
         db.session.add(Event(
             title=f"عرض سينمائي {i + 1}", event_kind="screening", date=day(rng),
             place=rng.choice(CITIES), attendees=attendees, office=offices["harmony"],
             track=tracks["public_relations"], project=projects["harmony"],
         ))
+    return events
+
+
+def _delegations(events: dict[str, Event], international: list[Meeting], offices,
+                 tracks) -> None:
+    """The Geneva and Washington delegations' meetings (002), each held during its event."""
+    for meeting, (title, when, level, topic) in zip(international, DELEGATION_MEETINGS,
+                                                    strict=False):
+        meeting.event = events[title]
+        meeting.office, meeting.track, meeting.project = offices["advocacy"], tracks[
+            "advocacy"], None
+        meeting.date, meeting.counterpart_level, meeting.topic = when, level, topic
+        meeting.city = events[title].place
+        meeting.partners, meeting.contacts = [], []  # the missions are in no directory
+        meeting.outcome = "تم الاتفاق على استمرار التواصل والتشاور وتحديثات دورية."
 
 
 def _publications(rng, offices, tracks, projects) -> None:
@@ -437,8 +496,9 @@ def _month_end(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
 
 
-def _monitoring(offices, tracks) -> None:
-    """The deportations of 000 per crossing and month, and the stocks 004 publishes."""
+def _monitoring(offices, tracks) -> list[MonitoringFigure]:
+    """The deportations of 000 per crossing and month, and the stocks 004 publishes
+    (returned: the campaign cites them)."""
     rng = random.Random(57072)  # its own, so the rest of the demo stays as it was
     places = _upsert(Place, [dict(code=code, name_ar=ar, name_en=en, place_kind="crossing")
                              for code, ar, en in CROSSING_PLACES]
@@ -459,8 +519,9 @@ def _monitoring(offices, tracks) -> None:
                 note="المصطلح الذي طُلب من المعابر استخدامه يخلط بين الترحيل القسري والعودة "
                      "الطوعية.",
                 reliability="probable", publishable=True))
+    stocks = []
     for code, value in STOCKS_004:
-        db.session.add(MonitoringFigure(
+        stocks.append(MonitoringFigure(
             indicator=indicators[code], place=places["syria"], measure="stock",
             as_of=CAMPAIGN_DATE, value=value, office=offices["detainees"],
             track=tracks["advocacy"], source_name="الحملة الدولية من أجل المعتقلين",
@@ -468,7 +529,9 @@ def _monitoring(offices, tracks) -> None:
             source_wording="منذ بداية الثورة عام 2011 وحتى يومنا هذا",
             note="أرقام تنشرها الحملة؛ لا تُجمع مع أرقام سابقة.",
             reliability="probable", publishable=True))
+    db.session.add_all(stocks)
     _testimonies(offices, tracks, places)
+    return stocks
 
 
 #: the six testimonies of 000, taken online in July 2024: (pseudonym, anonymous, crossing,
@@ -502,3 +565,46 @@ def _testimonies(offices, tracks, places) -> None:
             crossing=places[crossing], summary=summary,
             statement=TestimonyStatement(text=f"إفادة مفصلة رقم {number} (نص الشاهد كما رواه)."),
         ))
+
+
+# --- the campaign for detainees (004) ---------------------------------------------------------
+CAMPAIGN = dict(
+    code="detainees_campaign", name_ar="الحملة الدولية لإنقاذ المعتقلين في سوريا",
+    name_en="International Campaign to Save the Detainees in Syria",
+    start_date=date(2015, 1, 1),
+    aim="حملة مناصرة يقودها ناجون وناجيات من المعتقلات، تعرّف العالم بقضية المعتقلين لدى كل "
+        "أطراف النزاع، وتكشف التعذيب والقتل الممنهج في السجون، وتحمل الصوت إلى مجلس الأمن "
+        "والمنظمات الحقوقية الدولية؛ وتركّز اليوم على ضحايا التعذيب الذين عرف ذووهم بوفاتهم "
+        "من السجل المدني، وعلى المختفين قسرياً.",
+    demands="\n".join((
+        "تحرّك دولي فوري لكشف مصير المعتقلين والمختفين قسرياً.",
+        "إلزام النظام بتسليم قوائم بأسماء المعتقلين الأحياء لديه.",
+        "تسليم قوائم من قضوا في المعتقلات وكشف أماكن دفنهم في المقابر الجماعية.",
+        "مناصرة شعبية ومدنية واسعة تصنع رأياً عاماً ضاغطاً.",
+        "إبقاء القضية إنسانية، بعيداً عن المفاوضات السياسية.",
+    )),
+)
+#: the event 002 lists that speaks for detainees (Saydnaya detainees' association took part)
+ICJ_WEBINAR = EVENTS[1][1]
+
+
+def _campaign(offices, tracks, stocks: list[MonitoringFigure],
+              events: dict[str, Event]) -> None:
+    """The campaign of 004 with its demands, citing its published stocks, and work done for
+    it: the ICJ webinar, an event and a statement of the Detainees Office (none of them a
+    headline figure of the report)."""
+    campaign = Campaign(**CAMPAIGN, office=offices["detainees"], track=tracks["advocacy"],
+                        figures=stocks)
+    events[ICJ_WEBINAR].campaign = campaign
+    db.session.add_all([
+        campaign,
+        Event(title="التعريف بضحايا التعذيب في اليوم الدولي لمساندتهم", event_kind="other",
+              date=CAMPAIGN_DATE, place="غازي عنتاب", attendees=60,
+              office=offices["detainees"], track=tracks["advocacy"], campaign=campaign,
+              topic="ضحايا التعذيب الذين عرف ذووهم بوفاتهم من السجل المدني، وما على العائلة "
+                    "فعله: التوثيق والتواصل مع المنظمات المعنية بالمعتقلين."),
+        Publication(title="بيان الحملة: ضحايا التعذيب والمختفون قسرياً", date=CAMPAIGN_DATE,
+                    publication_kind="report", office=offices["detainees"],
+                    track=tracks["advocacy"], campaign=campaign,
+                    summary="الأرقام التي تنشرها الحملة ومطالبها."),
+    ])

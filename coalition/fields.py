@@ -49,6 +49,8 @@ class Field:
     length: int | None = None
     #: how a text reads: EMAIL, LINK, PHONE or CODE (checked, and shown left to right)
     text: str = ""
+    #: a number read with thousands separators (False: a year, which reads 1979, not 1,979)
+    grouped: bool = True
     #: personal data: encrypted, masked in the history, never exported
     personal: bool = False
     #: may appear in the donor workbook
@@ -142,6 +144,12 @@ def office_work(*, listed: tuple[str, ...] = ("office", "track")) -> tuple[Field
     )
 
 
+def campaign_work() -> Field:
+    """The advocacy campaign a piece of work was done for (optional; its page lists it)."""
+    return Field("campaign", _l("Campaign"), filtered=True,
+                 help=_l("The advocacy campaign this work was done for, if any."))
+
+
 # --- the one check ---------------------------------------------------------------------------
 REQUIRED = _l("This is required.")
 
@@ -233,7 +241,7 @@ def shown(f: Field | None, value: Any) -> str:
     if isinstance(value, dt.date):
         return format_date(value, "medium")
     if isinstance(value, int | float | Decimal):
-        return format_decimal(value)
+        return format_decimal(value) if f is None or f.grouped else str(value)
     if isinstance(value, list | tuple | set):
         return "; ".join(str(item) for item in value) or "—"
     return str(value)

@@ -21,6 +21,7 @@ from coalition.jobs.models import Job, JobFile
 from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
 from coalition.monitoring.models import (
+    Campaign,
     Indicator,
     MonitoringFigure,
     Place,
@@ -33,8 +34,8 @@ from coalition.publications.models import AdvocacyIssue, Publication
 from coalition.reporting.models import ReportingMonth
 
 __all__ = [
-    "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Case", "CasePersonal", "Contact",
-    "Event", "Evidence", "Indicator", "Job", "JobFile", "Meeting", "MonitoringFigure",
+    "AdvocacyIssue", "AuditEntry", "AwarenessActivity", "Campaign", "Case", "CasePersonal",
+    "Contact", "Event", "Evidence", "Indicator", "Job", "JobFile", "Meeting", "MonitoringFigure",
     "Office", "Partner", "Place", "Project", "Publication", "ReportingMonth", "Target",
     "Testimony", "TestimonyStatement", "Track", "Training", "User", "Video",
     # the Detainees Office

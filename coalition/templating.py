@@ -3,7 +3,7 @@
 from flask import Flask
 
 from coalition.choices import ROLES
-from coalition.widgets import page_settings
+from coalition.widgets import date_box, page_settings
 
 
 def register_template_globals(app: Flask) -> None:
@@ -13,4 +13,4 @@ def register_template_globals(app: Flask) -> None:
     @app.context_processor
     def template_globals() -> dict:
         return {"roles": ROLES, "available_endpoints": app.view_functions,
-                "page_settings": page_settings}
+                "page_settings": page_settings, "date_box": date_box}

@@ -120,6 +120,12 @@ def _ltr_formatter(field: str):
     return lambda _v, _c, model, _n: ltr_value(getattr(model, field, None))
 
 
+def _plain_formatter(field: str):
+    """A list or details formatter that writes a number as it is, without grouping."""
+    return lambda _v, _c, model, _n: "—" if (value := getattr(model, field, None)) is None \
+        else str(value)
+
+
 class RecordView(ModelView):
     """A record screen: list, create, edit, details; every decision asks the access rules."""
 
@@ -172,6 +178,8 @@ class RecordView(ModelView):
     personal_fields: tuple[str, ...] = ()
     #: coded choices a new record starts without, whatever the column's default
     form_no_default: tuple[str, ...] = ()
+    #: the records its details page lists: (relationship, heading, the list's html id)
+    details_related: tuple[tuple[str, Any, str], ...] = ()
 
     def __init__(self, model: type[Any], *, endpoint: str, category: str | None = None,
                  name: Any = None) -> None:
@@ -185,8 +193,11 @@ class RecordView(ModelView):
             **(self.column_formatters or {}),
         }
         for column in sa_inspect(model).column_attrs.keys():
-            if reads_left_to_right(column) or getattr(model.fields.get(column), "ltr", False):
+            declared = model.fields.get(column)
+            if reads_left_to_right(column) or getattr(declared, "ltr", False):
                 self.column_formatters.setdefault(column, _ltr_formatter(column))
+            elif declared is not None and not declared.grouped:  # a year: 1979, not 1,979
+                self.column_formatters.setdefault(column, _plain_formatter(column))
         if self.form_columns:  # extra fields show only when listed
             self.form_columns = (*self.form_columns, *self.form_extra_fields)
         super().__init__(model, db, name=name, endpoint=endpoint, url=f"/{endpoint}",
@@ -452,12 +463,35 @@ class RecordView(ModelView):
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(history=history_of(model), audit_actions=ACTIONS,
-                          audit_changes=changes_html)
+                          audit_changes=changes_html, related=self.related(model))
             if may_read(current_user, model):
                 kwargs.update(evidence=files_of(model),
                               may_attach=may_attach(current_user, model),
                               evidence_limit=current_app.config["EVIDENCE_MAX_BYTES"])
         return super().render(template, **kwargs)
+
+    def related(self, model: Any) -> list[dict]:
+        """The records listed under this one's details (a campaign's work, an event's
+        meetings): those outside the trash the user may read, each with its page."""
+        views = {getattr(v, "model", None): v for v in self.admin._views}
+        sections = []
+        for attr, heading, anchor in self.details_related:
+            rows = []
+            for record in getattr(model, attr):
+                if record.deleted_at is not None or not access.can(
+                        current_user, access.READ, record.__tablename__, record.office_scope):
+                    continue
+                view = views.get(type(record))
+                dated_by = type(record).fields.dated_by or "dated_on"
+                # a meeting by its topic, other work by its title: the date has its column
+                label = getattr(record, "title", None) or getattr(record, "topic", None)
+                rows.append({"record": label or record,
+                             "date": getattr(record, dated_by, None),
+                             "office": getattr(record, "office", None),
+                             "url": view.get_url(f"{view.endpoint}.details_view", id=record.id)
+                             if view is not None else None})
+            sections.append({"heading": heading, "id": anchor, "rows": rows})
+        return sections
 
     def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         """Saved: the next page tells the browser to drop this form's draft (forms.js)."""

@@ -17,6 +17,7 @@ from coalition.database import db
 from coalition.models import (
     AdvocacyIssue,
     AwarenessActivity,
+    Campaign,
     Case,
     CasePersonal,
     Contact,
@@ -200,6 +201,14 @@ def make_testimony(office_id: int, statement: str | None = SECRET_STATEMENT,
     return _saved(testimony)
 
 
+def make_campaign(office_id: int, **fields: Any) -> Campaign:
+    """An advocacy campaign of an office, started in 2024; each call gets its own code."""
+    code = fields.pop("code", None) or f"campaign_{next(_serial)}"
+    return _saved(Campaign(**{"office_id": office_id, "code": code,
+                              "name_ar": f"حملة {code}", "name_en": code, "start_date": DAY,
+                              "aim": "المناصرة لقضية المعتقلين", **fields}))
+
+
 #: admin endpoint -> the factory of one of its records in an office (None: not an office's)
 FACTORIES = {
     "meetings": make_meeting, "trainings": make_training, "videos": make_video,
@@ -207,6 +216,7 @@ FACTORIES = {
     "publications": make_publication, "advocacy_issues": make_advocacy_issue,
     "cases": make_case, "contacts": None, "partners": None,
     "monitoring_figures": make_monitoring_figure, "testimonies": make_testimony,
+    "campaigns": make_campaign,
     "monitoring_indicators": None,
     "monitoring_places": None,
 }
@@ -264,6 +274,11 @@ def office_forms(world: dict) -> dict[str, tuple[type, dict[str, str], str, str]
             "consent_reports": "y", "kimlik": "y", "signed_voluntary_return": "y",
             "crossing": str(world["crossing"]), "summary": "رُحّل رغم حمله الكملك"},
             "held_before_removal", "مركز ترحيل"),
+        "campaigns": (Campaign, {
+            **tagged, "code": "detainees_campaign", "name_ar": "حملة إنقاذ المعتقلين",
+            "name_en": "Save the Detainees", "start_date": "2024-01-01",
+            "aim": "التعريف بقضية المعتقلين", "demands": "الكشف عن مصير المختفين قسرياً"},
+            "aim", "هدف معدل"),
         "monitoring_indicators": (Indicator, {"code": "arrests", "name_ar": "الاعتقالات",
                                               "name_en": "Arrests"}, "name_en", "Arrests made"),
         "monitoring_places": (Place, {"code": "kilis", "name_ar": "كلس", "name_en": "Kilis",

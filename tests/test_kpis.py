@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from coalition.database import db
+from coalition.kpis import charts
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
 from coalition.kpis.filters import Filters
@@ -430,10 +431,15 @@ def test_charts_follow_the_reading_direction(world, login):
     arabic = _figures(client.get("/dashboard/").get_data(as_text=True))
     client.post("/language/en", data={"next": "/"})
     english = _figures(client.get("/dashboard/").get_data(as_text=True))
-    for name in ("counterparts", "activity", "trainings", "offices"):
+    for name in ("counterparts", "activity", "trainings"):
         assert arabic[name]["layout"]["xaxis"]["autorange"] == "reversed"
         assert arabic[name]["layout"]["yaxis"]["side"] == "right"
         assert "autorange" not in english[name]["layout"]["xaxis"]
+    # the offices' small charts: bars from the right, the first chart on the right
+    for layout, rtl in ((arabic["offices"]["layout"], True), (english["offices"]["layout"], False)):
+        ranges = [axis["range"] for key, axis in layout.items() if key.startswith("xaxis")]
+        assert len(ranges) == 6 and all((low > high) == rtl for low, high in ranges)
+        assert (layout["xaxis"]["domain"][0] > 0.5) == rtl
     assert arabic["outcomes"]["layout"]["hoverlabel"]["align"] == "right"
     assert arabic["outcomes"]["layout"]["legend"]["xanchor"] == "right"
 
@@ -464,10 +470,32 @@ def test_coordinators_drill_down_only_into_records_they_may_read(world, login):
         assert cards["cases.total"] == (None, None) and cards["meetings.government"][1]
 
 
-def test_a_bad_filter_on_the_dashboard_says_why(login):
-    response = login("admin").get("/dashboard/?from=2024-05-01&to=2024-04-01")
-    assert response.status_code == 400
-    assert 'id="filter-error"' in response.get_data(as_text=True)
+def test_a_bad_filter_on_the_dashboard_says_why_and_the_figures_leave_it_out(world, login):
+    client = login("admin")
+    add(client, "meetings", **tagged(world), date="2024-03-01", government="y",
+        counterpart_category="tr_government", topic="أ")
+    client.post("/language/en", data={"next": "/"})
+    for args, words, boxes in (
+            ({"from": "2024-05-01", "to": "2024-04-01"}, "after", ("f-from", "f-to")),
+            ({"from": "31/02/2024", "year": ""}, "31/02/2024 is not a date", ("f-from",)),
+            ({"from": "tomorrow", "to": "٢٥/١١/٢٠٢٤"}, "tomorrow is not a date", ("f-from",))):
+        response = client.get("/dashboard/", query_string=args)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, args
+        assert 'id="filter-error"' in page and words in page, args
+        assert _cards(page)["meetings.government"][0] == 1, args  # the rest still counts
+        for box in boxes:  # the text that could not be read stays, marked, to be corrected
+            assert re.search(rf'<input[^>]*class="[^"]*is-invalid[^"]*"[^>]*id="{box}"', page) or \
+                re.search(rf'<input[^>]*id="{box}"[^>]*class="[^"]*is-invalid', page), (args, box)
+    # a date typed in Arabic-Indic digits is read, and shown back as day/month/year
+    page = client.get("/dashboard/", query_string={"from": "٠١/٠٣/٢٠٢٤", "to": "٢٥/١١/٢٠٢٤"}
+                      ).get_data(as_text=True)
+    assert 'id="filter-error"' not in page and "2024-03-01 to 2024-11-25" in page
+    assert 'value="01/03/2024"' in page and 'value="25/11/2024"' in page
+    assert _cards(page)["meetings.government"][0] == 1
+    # the boxes are text with the app's picker and the format beside them, not the browser's
+    assert 'type="date"' not in page and page.count("data-date-input") == 2
+    assert page.count('class="form-text text-muted date-hint"') == 2
 
 
 # --- the annual report, from the demo data -----------------------------------------------------
@@ -650,6 +678,66 @@ def test_an_office_named_with_a_link_is_text_in_the_charts(app, server, chromium
     links = page.locator(".js-plotly-plot a").evaluate_all(
         "(found) => found.map((a) => a.getAttribute('href') || a.getAttribute('xlink:href'))")
     assert not [href for href in links if href and "evil" in href], links
-    legend = page.locator("#chart-offices .legendtext").all_text_contents()
-    assert legend and all(text.startswith('<a href="https://evil.example/">') for text in legend)
+    # the offices' small charts name the offices once, beside their rows, as plain text
+    names = page.locator("#chart-offices .ytick text").all_text_contents()
+    assert names and all(text.startswith('<a href="https://evil.example/">') for text in names)
     context.close()
+
+
+# --- charts with nothing to draw, and counts in whole numbers -----------------------------------
+CHART_NAMES = ("outcomes", "counterparts", "activity", "trainings", "participants",
+               "partnerships", "offices")
+
+
+def test_a_selection_with_no_records_says_so_instead_of_drawing_empty_axes(world, login):
+    client = login("coordinator_a")
+    add(client, "meetings", **tagged(world), date="2024-03-01", government="y",
+        counterpart_category="tr_government", topic="أ")
+    for args in ({"year": "2015"}, {"from": "01/01/2030"}):
+        page = client.get("/dashboard/", query_string=args).get_data(as_text=True)
+        for name in CHART_NAMES:
+            assert f'id="no-chart-{name}" data-state="empty"' in page, (args, name)
+            assert f'id="chart-{name}"' not in page, (args, name)
+        assert "لا سجلات لهذا الاختيار" in page  # the default language: Arabic
+    # another office's cases: not "no records" but not shown to this reader
+    page = client.get("/dashboard/", query_string={"office": world["office_b"]}
+                      ).get_data(as_text=True)
+    assert 'id="no-chart-outcomes" data-state="hidden"' in page
+    # their own office's year: the meeting is drawn, the rest say there is nothing
+    page = client.get("/dashboard/", query_string={"year": "2024"}).get_data(as_text=True)
+    assert 'id="chart-counterparts"' in page and 'id="chart-activity"' in page
+    assert 'id="no-chart-trainings" data-state="empty"' in page
+
+
+def test_count_axes_show_whole_numbers(world, login):
+    client = login("admin")
+    for day in ("2024-03-01", "2024-03-02", "2024-04-01"):
+        add(client, "meetings", **tagged(world), date=day, government="y",
+            counterpart_category="tr_government", topic=day)
+    figures = _figures(client.get("/dashboard/?year=2024").get_data(as_text=True))
+    axes = {"counterparts": figures["counterparts"]["layout"]["xaxis"],
+            "activity": figures["activity"]["layout"]["yaxis"],
+            "trainings": figures["trainings"]["layout"]["yaxis"],
+            "participants": figures["participants"]["layout"]["yaxis"],
+            "partnerships": figures["partnerships"]["layout"]["yaxis"]}
+    for name, axis in axes.items():
+        assert axis["tickformat"] == ",d" and axis["rangemode"] == "tozero", name
+    # three meetings at most: one tick per whole number, never 0.5
+    assert axes["counterparts"]["dtick"] == axes["activity"]["dtick"] == 1
+    # each view of the monthly chart carries its own whole step for the selector
+    assert {trace["meta"]["dtick"] for trace in figures["activity"]["data"]} == {1}
+
+
+def test_whole_steps_leave_large_counts_to_plotly():
+    assert [charts.whole_step(top) for top in (0, 1, 6, 7, 12, 13, 30, 49, 50, 1700)] == [
+        1, 1, 1, 2, 2, 5, 5, 10, None, None]
+    empty = charts.bars(["a", "b"], [0, 0], ["", ""], rtl=False)
+    assert charts.state(empty) == "empty"
+    assert charts.state(charts.bars(["a"], [None], [""], rtl=False)) == "hidden"
+    assert charts.state(charts.bars(["a", "b"], [0, 3], ["", ""], rtl=True)) is None
+    offices = charts.small_multiples(["cases", "meetings"], ["A", "B"], [[1700, 3], [2, 5]],
+                                     [["", ""], ["", ""]], rtl=False)
+    texts = [text for trace in offices["data"] for text in trace["text"]]
+    assert texts == ["1,700", "2", "3", "5"]  # cases of A and B, then their meetings
+    # each measure on its own scale: the cases' 1,700 do not flatten the meetings
+    assert offices["layout"]["xaxis2"]["range"][1] < 10

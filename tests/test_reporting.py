@@ -2,7 +2,7 @@
 every path (form, edit, delete, restore, import) until an admin reopens it."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 from flask_babel import force_locale
@@ -130,6 +130,12 @@ def test_the_overview_marks_overdue_months_and_the_command_line_moves_a_month(
         app, world, login):
     page = login("leadership").get("/reporting/").get_data(as_text=True)
     assert 'id="reporting-overview"' in page and "table-warning" in page  # overdue months
+    # a calendar year, its neighbours a click away; a year out of range is the last 12 months
+    year = login("leadership").get("/reporting/?year=2024").get_data(as_text=True)
+    assert 'data-month="2024-01-01"' in year and 'data-month="2024-12-01"' in year
+    assert 'href="/reporting/?year=2023"' in year and 'href="/reporting/?year=2025"' in year
+    odd = login("leadership").get("/reporting/?year=99999")
+    assert odd.status_code == 200 and 'data-month="2024-01-01"' not in odd.get_data(as_text=True)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["reporting", "approve", "protection", "2024-03"])
     assert result.exit_code != 0  # not submitted yet
@@ -143,3 +149,35 @@ def test_the_overview_marks_overdue_months_and_the_command_line_moves_a_month(
     assert runner.invoke(args=["reporting", "reopen", "protection", "2024-03",
                                "--reason", "خطأ"]).exit_code == 0
     assert _state(app, world) == "open"
+
+
+def test_the_home_page_says_which_months_need_each_role(app, world, login):
+    today = date.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    before = (last_month - timedelta(days=1)).replace(day=1)
+    coordinator, other, leadership = (login(role) for role in (
+        "coordinator_a", "coordinator_b", "leadership"))
+    for client in (coordinator, other, leadership):
+        client.post("/language/en", data={"next": "/"})
+    _step(coordinator, world, "submit", month=last_month.isoformat())
+    _step(coordinator, world, "submit", month=before.isoformat())
+    _step(leadership, world, "return", month=before.isoformat(), comment="ينقص محضر اللقاء")
+
+    def box(client) -> str:
+        page = client.get("/").get_data(as_text=True)
+        start = page.find('id="reporting-attention"')
+        return page[start:page.find("</div>", start)] if start >= 0 else ""
+
+    mine = box(coordinator)
+    assert "Months returned to your office" in mine and "ينقص محضر اللقاء" in mine
+    assert before.strftime("%B %Y") in mine
+    # submitted: no longer overdue; earlier months never submitted are
+    overdue = mine[mine.find("Overdue months"):]
+    assert last_month.strftime("%B %Y") not in overdue and before.strftime("%B %Y") not in overdue
+    assert "Months waiting for your approval" not in mine
+    # office B's coordinator is told of office B's months only
+    assert "ينقص محضر اللقاء" not in box(other) and "Overdue months" in box(other)
+    waiting = box(leadership)
+    assert "Months waiting for your approval" in waiting
+    assert last_month.strftime("%B %Y") in waiting and "Overdue months" not in waiting
+    assert box(login("donor")) == ""

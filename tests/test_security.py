@@ -33,7 +33,7 @@ A_WRITERS = {"coordinator_a", "admin"}  # may change office A's records
 SCREENS = {
     **{kind: (STAFF, A_WRITERS, {"coordinator_a", "coordinator_b", "admin"})
        for kind in ("meetings", "trainings", "videos", "awareness_activities", "events",
-                    "publications", "advocacy_issues")},
+                    "publications", "advocacy_issues", "campaigns")},
     "cases": ({"coordinator_a", "leadership", "admin"}, A_WRITERS,
               {"coordinator_a", "coordinator_b", "admin"}),
     "contacts": (STAFF, {"coordinator_a", "coordinator_b", "admin"},
@@ -102,6 +102,8 @@ OTHERS = {
     "imports.index": ("GET", "/import/", STAFF, 200),
     "targets.progress_view": ("GET", "/targets/progress/", STAFF, 200),
     "imports.template": ("GET", "/import/template", STAFF, 200),
+    # the annual report: leadership's and admins' of the coalition, a coordinator's office's
+    "reports.annual": ("GET", "/reports/annual?year=2024", STAFF, 200),
 }
 #: append-only audit routes: 403 for everyone signed in
 REFUSED = {f"audit.{name}": method for name, method in (

@@ -1,5 +1,7 @@
 """Screens for trainings, videos, awareness activities and events (fields: the models')."""
 
+from flask_babel import lazy_gettext as _l
+
 from coalition.views import RecordView
 
 
@@ -24,6 +26,8 @@ class AwarenessActivityView(RecordView):
 
 
 class EventView(RecordView):
-    """Webinars, conferences, press conferences, side events, delegation visits, screenings."""
+    """Webinars, conferences, press conferences, side events, delegation visits, screenings;
+    an event's page lists the meetings held during it (a delegation's)."""
 
     column_default_sort = ("date", True)
+    details_related = (("meetings", _l("Meetings held during this event"), "event-meetings"),)

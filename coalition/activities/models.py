@@ -10,8 +10,15 @@ from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.choices import EVENT_KINDS, PLATFORMS, TRAINING_KINDS, VIDEO_KINDS
-from coalition.database import OfficeWork, db
-from coalition.fields import LINK, Field, Fields, dates_in_order, office_work
+from coalition.database import CampaignWork, OfficeWork, db
+from coalition.fields import (
+    LINK,
+    Field,
+    Fields,
+    campaign_work,
+    dates_in_order,
+    office_work,
+)
 
 #: the columns a look-up of partners searches
 PARTNER_LOOKUP = ("name_ar", "name_latin")
@@ -92,7 +99,7 @@ class Training(Disaggregated, OfficeWork):
         return self.title
 
 
-class Video(OfficeWork):
+class Video(CampaignWork, OfficeWork):
     """An awareness video, reel, interview, human story or programme episode."""
 
     __tablename__ = "videos"
@@ -117,6 +124,7 @@ class Video(OfficeWork):
         Field("link", _l("Link"), text=LINK, searched=True, donor=True),
         *office_work(),
         Field("views", _l("Views"), minimum=0, listed=True, donor=True),
+        campaign_work(),
         title=_l("Awareness videos"),
         dated_by="published_on",
     )
@@ -139,7 +147,7 @@ activity_partners = _partners_table("awareness_activities", "activity_id")
 event_partners = _partners_table("events", "event_id")
 
 
-class AwarenessActivity(Disaggregated, OfficeWork):
+class AwarenessActivity(CampaignWork, Disaggregated, OfficeWork):
     """An awareness session or campaign activity for the community."""
 
     __tablename__ = "awareness_activities"
@@ -163,6 +171,7 @@ class AwarenessActivity(Disaggregated, OfficeWork):
         *disaggregated(),
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
+        campaign_work(),
         title=_l("Awareness activities"),
         dated_by="date",
         rules=lambda values: parts_add_up(values, "attendees"),
@@ -172,7 +181,7 @@ class AwarenessActivity(Disaggregated, OfficeWork):
         return self.title
 
 
-class Event(Disaggregated, OfficeWork):
+class Event(CampaignWork, Disaggregated, OfficeWork):
     """A webinar, conference, press conference, side event, delegation visit, screening …"""
 
     __tablename__ = "events"
@@ -186,6 +195,8 @@ class Event(Disaggregated, OfficeWork):
     topic: Mapped[str] = mapped_column(Text, default="")
 
     partners = relationship("Partner", secondary=event_partners)
+    #: the meetings held during the event (a delegation's), for its page
+    meetings = relationship("Meeting", viewonly=True, order_by="Meeting.date")
 
     fields = Fields(
         Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
@@ -199,6 +210,7 @@ class Event(Disaggregated, OfficeWork):
         *disaggregated(),
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
+        campaign_work(),
         title=_l("Events"),
         dated_by="date",
         rules=lambda values: parts_add_up(values, "attendees"),

@@ -98,9 +98,6 @@ def _show(obj, name: str) -> str:
 class PersonView(RecordView):
     """Documented persons: pseudonymous for all but their office's coordinators and admins."""
 
-    # a year, not an amount: no thousands separator
-    column_formatters = {"birth_year": lambda _v, _c, model, _n: str(model.birth_year or "—")}
-
     column_default_sort = ("documented_on", True)
     details_template = "admin/detainee_details.html"
     personal_fields = tuple(f.name for f in IDENTIFYING)

@@ -135,7 +135,7 @@ class Person(Record):
         Field("latin_name", _l("Name in Latin letters"), length=200, personal=True,
               imported=False),
         Field("sex", _l("Sex"), choices=SEXES, required=True, listed=True, filtered=True),
-        Field("birth_year", _l("Birth year"), minimum=1900, maximum=2100),
+        Field("birth_year", _l("Birth year"), minimum=1900, maximum=2100, grouped=False),
         Field("birth_year_estimated", _l("Birth year estimated"), imported=False),
         Field("governorate", _l("Governorate of origin"), choices=GOVERNORATES, listed=True,
               filtered=True),

@@ -46,7 +46,7 @@ bp = Blueprint("exports", __name__, url_prefix="/exports")
 
 #: the dashboard's filter arguments, which the donor workbook reads the same way
 FILTER_ARGS = ("from", "to", "year", "quarter", "month", "office", "track", "project",
-               "approved")
+               "campaign", "approved")
 #: list-page arguments that only page through the list
 PAGING_ARGS = ("page", "page_size")
 #: a list export of more rows than this runs as a background job

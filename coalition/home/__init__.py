@@ -1,5 +1,6 @@
 """The home page: what the signed-in user can do next."""
 
+import datetime as dt
 from typing import Any
 
 from flask import redirect, url_for
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coalition import access
+from coalition.reporting.admin import attention
 
 #: (endpoint, what it offers) in the order a coordinator's week goes
 SHORTCUTS = (
@@ -55,7 +57,9 @@ def next_steps(admin: Any) -> dict:
         "create": create,
         "browse": browse,
         "dashboard": access.has_feature(current_user, "dashboard"),
+        "annual_report": access.has_feature(current_user, "annual_report"),
         "office": current_user.office,
+        "months": attention(current_user, dt.date.today()),
     }
 
 

@@ -22,13 +22,14 @@ from coalition.fields import Field as Declared
 from coalition.fields import Fields, bound, problems
 from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
+from coalition.monitoring.models import Campaign
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
 
 #: kinds of column: how a cell is read
-TEXT, DATE, COUNT, NUMBER, FLAG, CHOICE, OFFICE, TRACK, PROJECT, PARTNERS = (
+TEXT, DATE, COUNT, NUMBER, FLAG, CHOICE, OFFICE, TRACK, PROJECT, PARTNERS, CAMPAIGN = (
     "text", "date", "count", "number", "flag", "choice", "office", "track", "project",
-    "partners")
+    "partners", "campaign")
 
 #: what a row with the same natural key as a record already there does
 SKIP, UPDATE, COUNTED = "skip", "update", "counted"
@@ -56,7 +57,7 @@ class ImportColumn:
 #: how a cell is read, by the kind of the declared field (or its related table)
 _READ_AS = {"text": TEXT, "date": DATE, "count": COUNT, "number": NUMBER, "flag": FLAG,
             "choice": CHOICE, "offices": OFFICE, "tracks": TRACK, "projects": PROJECT,
-            "partners": PARTNERS}
+            "partners": PARTNERS, "campaigns": CAMPAIGN}
 
 
 def columns_of(model: type[Any]) -> tuple[ImportColumn, ...]:
@@ -134,6 +135,8 @@ class ImportSheet:
 IMPORT_SHEETS: tuple[ImportSheet, ...] = (
     ImportSheet("contacts", Contact, ("name", "organisation"), UPDATE),
     ImportSheet("partners", Partner, ("name_ar",)),
+    # a campaign is known by its code; the work done for it names it by code or name
+    ImportSheet("campaigns", Campaign, ("code",)),
     ImportSheet("meetings", Meeting, ("date", "office_id", "topic")),
     ImportSheet("trainings", Training, ("start_date", "office_id", "title")),
     ImportSheet("videos", Video, ("published_on", "office_id", "title")),

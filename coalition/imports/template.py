@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coalition.i18n import language, text_direction
 from coalition.imports.layout import (
+    CAMPAIGN,
     CHOICE,
     COUNT,
     DATE,
@@ -90,6 +91,7 @@ def _accepted(sheet: ImportSheet, f: ImportColumn) -> str:
         TRACK: lambda: _("Track code or name"),
         PROJECT: lambda: _("Project code or name"),
         PARTNERS: lambda: _("Partner names, separated by “;”"),
+        CAMPAIGN: lambda: _("Campaign code or name"),
     }[f.read_as]()
 
 

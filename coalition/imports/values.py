@@ -15,6 +15,7 @@ from coalition.choices import Choices
 from coalition.database import db
 from coalition.dates import FIRST_YEAR, LAST_YEAR, DateError, ascii_digits, parse_date
 from coalition.imports.layout import (
+    CAMPAIGN,
     CHOICE,
     COUNT,
     DATE,
@@ -30,6 +31,7 @@ from coalition.imports.layout import (
     ImportColumn,
 )
 from coalition.imports.writer import Pending
+from coalition.monitoring.models import Campaign
 from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -90,6 +92,7 @@ class Lookups:
         self.offices = named_index(Office)
         self.tracks = named_index(Track)
         self.projects = named_index(Project)
+        self.campaigns = named_index(Campaign)
         self.partners: dict[str, Any] = {}
         for pid, name_ar, name_latin in db.session.execute(
                 select(Partner.id, Partner.name_ar, Partner.name_latin)
@@ -306,4 +309,7 @@ _READERS = {
     PROJECT: _named("projects", lambda text: _(
         "No project “%(value)s”: give its code or its name.", value=text)),
     PARTNERS: _partners,
+    CAMPAIGN: _named("campaigns", lambda text: _(
+        "No campaign “%(value)s”: give its code or its name (campaigns on this workbook's "
+        "campaigns sheet are known once it is imported).", value=text)),
 }

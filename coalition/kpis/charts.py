@@ -14,6 +14,7 @@ legend and hover labels are aligned to the right.
 import json
 from collections.abc import Sequence
 from html import escape
+from numbers import Real
 from typing import Any
 
 from markupsafe import Markup
@@ -43,6 +44,39 @@ def percentages(counts: Sequence[int], decimals: int = 1) -> list[float]:
     for i in by_remainder[: scale - sum(units)]:
         units[i] += 1
     return [unit / 10**decimals for unit in units]
+
+
+def whole_step(top: float) -> int | None:
+    """A tick step in whole numbers for counts up to `top` (None: Plotly's own steps are)."""
+    if top >= 50:  # Plotly's automatic steps are 5 or more there
+        return None
+    return next(step for step in (1, 2, 5, 10) if top <= 6 * step)
+
+
+def count_axis(top: float) -> dict:
+    """A value axis of counts: from zero, whole numbers only, with a thousands separator."""
+    step = whole_step(top)
+    return {"tickformat": ",d", "rangemode": "tozero",
+            **({"tickmode": "linear", "tick0": 0, "dtick": step} if step else {})}
+
+
+def _top(*columns: Sequence[float | None], stacked: bool = False) -> float:
+    """The longest bar: the largest value, or the largest sum of the values stacked."""
+    rows = [[value or 0 for value in column] for column in columns]
+    if stacked:
+        return max((sum(values) for values in zip(*rows, strict=True)), default=0)
+    return max((value for values in rows for value in values), default=0)
+
+
+def state(fig: Figure) -> str | None:
+    """Why a figure has nothing to draw: "empty" (nothing counted), "hidden" (every figure
+    hidden from this reader), or None when it has something to show."""
+    numbers = [value for trace in fig["data"] for name in ("values", "x", "y")
+               for value in (trace.get(name) or ())
+               if value is None or (isinstance(value, Real) and not isinstance(value, bool))]
+    if any(numbers):
+        return None
+    return "hidden" if None in numbers else "empty"
 
 
 def _text(values: Sequence) -> list[str | None]:
@@ -99,7 +133,8 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float | None],
            "customdata": list(urls), "marker": {"color": COLOURS[0]}, "text": _text(values),
            "textposition": "auto", "hovertemplate": "%{y}: %{x}<extra></extra>"}
     return {"data": [bar], "layout": _layout(
-        rtl, height=60 + 42 * len(labels), legend=False, xaxis={"gridcolor": "#e5e5e5"},
+        rtl, height=60 + 42 * len(labels), legend=False,
+        xaxis={"gridcolor": "#e5e5e5", **count_axis(_top(values))},
         yaxis={"autorange": "reversed", "gridcolor": None})}
 
 
@@ -109,13 +144,15 @@ def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
     bar = {"type": "bar", "x": _plain(labels), "y": list(values), "customdata": list(urls),
            "marker": {"color": COLOURS[0]}, "text": _text(values), "textposition": "auto",
            "hovertemplate": "%{x}: %{y}<extra></extra>"}
-    return {"data": [bar], "layout": _layout(rtl, legend=False)}
+    return {"data": [bar], "layout": _layout(rtl, legend=False, yaxis=count_axis(_top(values)))}
 
 
 def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]], rtl: bool,
             mode: str = "group", across: bool = False) -> Figure:
     """Bars per category, one series (name, values, urls) beside or above the other;
     `across` lays the bars along the width, for long category names."""
+    counts = count_axis(_top(*(values for _name, values, _urls in series),
+                             stacked=mode == "stack"))
     labels = _plain(categories)
     if across:
         traces = [{"type": "bar", "name": _plain([name])[0], "y": labels, "x": list(values),
@@ -124,13 +161,72 @@ def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]],
                   for name, values, urls in series]
         height = 110 + len(categories) * (12 * len(series) + 20)
         return {"data": traces, "layout": _layout(
-            rtl, height=height, barmode=mode, bargap=0.12, xaxis={"gridcolor": "#e5e5e5"},
+            rtl, height=height, barmode=mode, bargap=0.12,
+            xaxis={"gridcolor": "#e5e5e5", **counts},
             yaxis={"autorange": "reversed", "gridcolor": None})}
     traces = [{"type": "bar", "name": _plain([name])[0], "x": labels, "y": list(values),
                "customdata": list(urls),
                "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
               for name, values, urls in series]
-    return {"data": traces, "layout": _layout(rtl, height=380, barmode=mode)}
+    return {"data": traces, "layout": _layout(rtl, height=380, barmode=mode, yaxis=counts)}
+
+
+def small_multiples(measures: Sequence[str], names: Sequence[str],
+                    values: Sequence[Sequence[float | None]], urls: Sequence[Sequence[str]],
+                    rtl: bool, columns: int = 3) -> Figure:
+    """One small chart per measure, each on its own scale, a bar per name with its value
+    written beside it; `values[n][m]` is name n's figure for measure m (None: hidden, no bar).
+
+    The charts share their rows: the names are written once, beside the charts where a line
+    starts, and each name keeps its colour, so a measure in the thousands flattens no other.
+    """
+    rows = -(-len(measures) // columns)
+    gap_x, gap_y = 0.06, 0.16 if rows > 1 else 0.0
+    width = (1 - gap_x * (columns - 1)) / columns
+    height = (1 - gap_y * (rows - 1)) / rows
+    labels = _plain(names)
+    layout = _layout(rtl, height=70 + rows * (44 + 26 * max(len(names), 1)), bargap=0.2,
+                     legend=False)
+    layout.pop("xaxis"), layout.pop("yaxis")
+    layout["margin"] = {"l": 8, "r": 8, "t": 28, "b": 8}
+    layout["annotations"] = []
+    traces = []
+    for m, measure in enumerate(measures):
+        row, column = divmod(m, columns)
+        first = column == 0
+        if rtl:  # the first chart where a line starts: on the right
+            column = columns - 1 - column
+        left = column * (width + gap_x)
+        top = 1 - row * (height + gap_y)
+        suffix = "" if m == 0 else str(m + 1)
+        column_values = [value[m] for value in values]
+        peak = _top(column_values) * 1.3 or 1
+        layout[f"xaxis{suffix}"] = {
+            "domain": [left, left + width], "anchor": f"y{suffix}", "showgrid": False,
+            "showticklabels": False, "zeroline": False, "fixedrange": True,
+            # bars start where a line does: from the right in right-to-left pages
+            "range": [peak, 0] if rtl else [0, peak]}
+        layout[f"yaxis{suffix}"] = {
+            "domain": [top - height, top], "anchor": f"x{suffix}", "type": "category",
+            "autorange": "reversed", "fixedrange": True, "automargin": True,
+            "showticklabels": first, "tickmode": "array", "ticks": "", "ticklabelstandoff": 10,
+            "tickvals": [str(n) for n in range(len(names))], "ticktext": labels,
+            "side": "right" if rtl else "left"}
+        layout["annotations"].append({
+            "text": _plain([measure])[0], "showarrow": False, "font": {"size": 13},
+            "xref": "paper", "yref": "paper", "x": left + width / 2, "y": top,
+            "xanchor": "center", "yanchor": "bottom"})
+        # one trace per chart, a colour per name: five times fewer traces for Plotly to draw
+        traces.append({
+            "type": "bar", "x": column_values, "y": [str(n) for n in range(len(names))],
+            "orientation": "h", "name": _plain([measure])[0],
+            "customdata": [row_urls[m] for row_urls in urls],
+            "marker": {"color": [COLOURS[n % len(COLOURS)] for n in range(len(names))]},
+            "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "hovertext": labels,
+            "text": [f"{value:,}" if value is not None else "" for value in column_values],
+            "textposition": "outside", "cliponaxis": False,
+            "hovertemplate": "%{hovertext}<br>%{x:,}<extra></extra>"})
+    return {"data": traces, "layout": layout}
 
 
 def over_time(months: Sequence[str],
@@ -138,20 +234,25 @@ def over_time(months: Sequence[str],
               rtl: bool) -> Figure:
     """Stacked monthly bars by track, one set of traces per view (kind of work).
 
-    Each trace's `meta` holds its view's number, which the page's selector shows, and the
-    link template its bars fill in with the month in their `customdata`.
+    Each trace's `meta` holds its view's number, which the page's selector shows, the link
+    template its bars fill in with the month in their `customdata`, and the whole-number
+    tick step of its view's value axis (null: Plotly's own).
     """
+    steps = [whole_step(_top(*(values for _name, values, _periods, _link in series),
+                             stacked=True)) for _label, series in views]
     x = list(months)
     traces = [
         {"type": "bar", "name": _plain([name])[0], "x": x, "y": list(values),
          "customdata": list(periods), "visible": number == 0,
-         "meta": {"view": number, "link": link},
+         "meta": {"view": number, "link": link, "dtick": steps[number]},
          "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
         for number, (_label, series) in enumerate(views)
         for name, values, periods, link in series
     ]
+    top = _top(*(values for _name, values, _p, _l in views[0][1]), stacked=True) if views else 0
     return {"data": traces, "layout": _layout(rtl, height=420, barmode="stack", bargap=0.15,
-                                              xaxis={"type": "category"})}
+                                              xaxis={"type": "category"},
+                                              yaxis=count_axis(top))}
 
 
 def to_json(fig: Figure) -> Markup:

@@ -41,6 +41,7 @@ def _audience(username: str | None, role: str | None, office: int | None) -> Aud
 @click.option("--office", help="Office id.")
 @click.option("--track", help="Track id.")
 @click.option("--project", help="Project id.")
+@click.option("--campaign", help="Campaign id: only its work and the figures it cites.")
 @click.option("--user", "username", help="Print what this user sees (default: everything).")
 @click.option("--as-role", "role", type=click.Choice(sorted(RULES)),
               help="Print what this role sees (default: everything).")
@@ -50,12 +51,12 @@ def _audience(username: str | None, role: str | None, office: int | None) -> Aud
 @with_appcontext
 def kpis(year: str | None, quarter: str | None, month: str | None, start: str | None,
          end: str | None, office: str | None, track: str | None, project: str | None,
-         username: str | None, role: str | None, as_office: int | None, approved: bool,
-         as_json: bool) -> None:
+         campaign: str | None, username: str | None, role: str | None,
+         as_office: int | None, approved: bool, as_json: bool) -> None:
     """Print every KPI, computed from the records, under the filters given."""
     audience = _audience(username, role, as_office)
     args = {"year": year, "quarter": quarter, "month": month, "from": start, "to": end,
-            "office": office, "track": track, "project": project,
+            "office": office, "track": track, "project": project, "campaign": campaign,
             "approved": "1" if approved else None}
     try:
         filters = Filters.parse({k: v for k, v in args.items() if v})

@@ -5,20 +5,26 @@
   records not reported by month (partners, the directory) are counted as they are.
 - With evidence (`Filters.evidenced`): only the records that have a file attached
   (coalition.evidence), for each card's evidence coverage.
+- A campaign (`Filters.campaign`): only the work done for it (the meetings, events,
+  awareness activities, videos and publications that name it) and the monitoring figures it
+  cites; no other kind of record is a campaign's work, so those figures are nought.
 
 Each is one more condition on the same KPI definitions (`record_conditions`), read from the
-records: the rollups keep neither the reporting state nor the files.
+records: the rollups keep neither the reporting state, nor the files, nor the campaigns, so
+a figure under any of these conditions is computed with the direct SQL (`queries`), which
+the rollups reproduce exactly without them.
 """
 
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists
+from sqlalchemy import exists, false
 
 from coalition.database import OfficeWork
 from coalition.evidence.models import Evidence
 from coalition.kpis.filters import Filters
 from coalition.kpis.rollups import month_start
+from coalition.monitoring.models import MonitoringFigure, cited_by
 from coalition.reporting.models import APPROVED, ReportingMonth
 
 
@@ -48,9 +54,31 @@ def with_evidence(model: Any, filters: Filters) -> list:
                            Evidence.record_id == model.id, Evidence.deleted_at.is_(None))]
 
 
+def campaign_only(model: Any, filters: Filters) -> list:
+    """The SQL condition keeping a model's records to a campaign's work (or the figures it
+    cites), if the filters name a campaign; a kind of record that is never campaign work
+    keeps none."""
+    campaign = filters.ids("campaign") if getattr(filters, "campaign", None) else None
+    if campaign is None:
+        return []
+    if hasattr(model, "campaign_id"):
+        return [model.campaign_id == campaign]
+    if model is MonitoringFigure:
+        return [cited_by(campaign)]
+    return [false()]
+
+
 def record_conditions(model: Any, filters: Filters) -> list:
     """Every condition the filters put on a model's records beyond the KPI definitions."""
-    return [*approved_only(model, filters), *with_evidence(model, filters)]
+    return [*approved_only(model, filters), *with_evidence(model, filters),
+            *campaign_only(model, filters)]
+
+
+def conditions_key(filters: Filters) -> tuple:
+    """What decides `record_conditions` (asks that share it share the conditions)."""
+    campaign = filters.ids("campaign") if getattr(filters, "campaign", None) else None
+    return (getattr(filters, "approved", False), getattr(filters, "evidenced", False),
+            campaign)
 
 
 def approved_note() -> str:
@@ -58,3 +86,9 @@ def approved_note() -> str:
     return _("Only records in months their office has had approved are counted (monthly "
              "reporting); partnerships and the directory, which are not reported by month, "
              "are counted in full.")
+
+
+def campaign_note(campaign: Any) -> str:
+    """What the dashboard and the donor workbook say when one campaign's work is counted."""
+    return _("Only the work done for the campaign “%(name)s” and the monitoring figures it "
+             "cites are counted; other records are not a campaign’s work.", name=campaign)

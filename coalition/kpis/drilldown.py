@@ -103,6 +103,10 @@ class Links:
         for name in kpi.dimensions:
             if (record := getattr(filters, name)) is not None:
                 needs.append((FILTER_MODELS[name].code, "eq", record.code))
+        if filters.campaign is not None:  # a list filters work by its campaign's code
+            if not hasattr(kpi.model, "campaign_id"):
+                return None
+            needs.append((FILTER_MODELS["campaign"].code, "eq", filters.campaign.code))
         args: dict[str, Any] = {}
         for position, (column, op, value) in enumerate(needs):
             arg = self._arg(view, column, op)

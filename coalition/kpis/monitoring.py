@@ -53,5 +53,6 @@ def section(audience: Audience, filters: Filters, links: Links, rtl: bool,
     figure = deportations_chart(audience, filters, links, rtl, months_between, span)
     return {
         "deportations": charts.to_json(figure) if figure is not None else None,
-        "stocks": latest_stocks(filters.end, office_id=filters.ids("office")),
+        "stocks": latest_stocks(filters.end, office_id=filters.ids("office"),
+                                campaign_id=filters.ids("campaign")),
     }

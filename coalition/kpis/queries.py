@@ -12,7 +12,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import db
 from coalition.kpis import rollups
-from coalition.kpis.conditions import record_conditions
+from coalition.kpis.conditions import conditions_key, record_conditions
 from coalition.kpis.definitions import (
     ACTIVE,
     ALWAYS,
@@ -97,9 +97,9 @@ def _scope(kpis: Sequence[Kpi], asks: Sequence[Filters]) -> tuple[list, list[lis
         if all(k.period == DATED for k in kpis) and len(starts) == len(asks):
             where.append(when >= min(starts))
     extra = [[getattr(model, c) == v for c, v in sorted(own - shared)] for own in wanted]
-    # approved months only, with evidence: for every ask in the WHERE, else in each ask's
-    # FILTER clauses
-    if all((f.approved, f.evidenced) == (asks[0].approved, asks[0].evidenced) for f in asks):
+    # approved months only, with evidence, a campaign: for every ask in the WHERE, else in
+    # each ask's FILTER clauses
+    if all(conditions_key(f) == conditions_key(asks[0]) for f in asks):
         where += record_conditions(model, asks[0])
     else:
         extra = [own + record_conditions(model, filters) for own, filters in zip(extra, asks,
@@ -189,7 +189,8 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
     ready = {} if direct else rollups.usable()[1]
     for every in tables.values():
         rollup = ready.get(every[0][1].model)
-        # the rollups know neither approved months nor files: those asks read the records
+        # the rollups know neither approved months, nor files, nor campaigns: those asks
+        # read the records (the direct SQL, which the rollups match exactly without them)
         rolled = [(n, kpi) for n, kpi in every if rollup is not None
                   and not record_conditions(kpi.model, asks[n][0])]
         if rolled and rollup is not None:
@@ -296,7 +297,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
     for kpis in _by_table(keys).values():
         rollup = ready.get(kpis[0].model)
         if record_conditions(kpis[0].model, filters):
-            rollup = None  # the rollups know neither approved months nor files
+            rollup = None  # the rollups know neither approved months, files nor campaigns
         statement = _grouped_rollup(rollup, kpis, filters, by) if rollup else None
         if statement is None:
             statement = _grouped(kpis, filters, by)

@@ -1,5 +1,6 @@
 """The dashboard page: the report's ten figures, their change, and the charts behind them."""
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from coalition import access
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
 from coalition.database import db
+from coalition.dates import input_text
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
-from coalition.kpis.conditions import approved_note
+from coalition.kpis.conditions import approved_note, campaign_note
 from coalition.kpis.coverage import evidence_coverage
 from coalition.kpis.definitions import (
     ACTIVITY_KEYS,
@@ -30,6 +32,7 @@ from coalition.kpis.definitions import (
     KPIS,
     OFFICE_KEYS,
     OUTCOME_KEYS,
+    PARTICIPANT_KEYS,
     TRAINING_KEYS,
     Cond,
 )
@@ -41,6 +44,7 @@ from coalition.kpis.queries import number
 from coalition.kpis.targets.progress import for_filters as targets_for_filters
 from coalition.kpis.visibility import Audience, Figures, visible_breakdown
 from coalition.kpis.visibility import figures as visible_figures
+from coalition.monitoring.models import Campaign
 from coalition.offices.models import Office, Project, Track
 
 
@@ -85,6 +89,16 @@ def _month_span(month: str, filters: Filters) -> tuple[date, date]:
     return max(first, filters.start or first), min(last, filters.end or last)
 
 
+def _period_boxes(args: Mapping[str, str], filters: Filters,
+                  problems: list[FilterError]) -> dict[str, str]:
+    """What the from and to boxes show: a date read, written day/month/year, or the text
+    that could not be read, for the user to correct."""
+    unread = {name for problem in problems for name in problem.names}
+    return {name: args.get(name, "") if name in unread or day is None else input_text(day)
+            for name, day in (("from", filters.start), ("to", filters.end))
+            if name in args or name in unread}
+
+
 #: the Detainees Office's headline figures on the dashboard
 DETAINEE_HEADLINES = ("detainees.total", "detainees.women", "detainees.children",
                       "families.supported", "support.sessions", "support.referrals")
@@ -120,12 +134,19 @@ class DashboardView(BaseView):
         offices = _named(Office, Office.name_ar)
         tracks = _named(Track, Track.number)
         projects = _named(Project, Project.code)
+        campaigns = _named(Campaign, Campaign.start_date)
         context = {"offices": offices, "tracks": tracks, "projects": projects,
+                   "campaigns": campaigns,
                    "args": request.args, "years": range(date.today().year, 2010, -1)}
         try:
-            filters = Filters.parse(request.args, default_office=current_user.office_id)
+            filters, problems = Filters.parse_leniently(request.args,
+                                                        default_office=current_user.office_id)
         except FilterError as error:
             return self.render("dashboard/index.html", error=str(error), **context), 400
+        # what could not be read is left out, and the page says so beside the figures
+        context.update(filter_problems=[str(problem) for problem in problems],
+                       bad_filters={name for problem in problems for name in problem.names},
+                       period_boxes=_period_boxes(request.args, filters, problems))
         rtl = text_direction() == "rtl"
         audience = Audience.of(current_user)
         links = Links(self.admin, current_user, filters)
@@ -140,8 +161,7 @@ class DashboardView(BaseView):
         per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
                       if filters.office is None else {filters.office.id: values})
         cards = [self._card(key, sub, values, before, links) for key, sub in CARDS]
-
-        def build() -> dict[str, str]:
+        def build() -> dict[str, tuple[str, str | None]]:
             figures = {
                 "outcomes": self._outcomes(values, links, rtl),
                 "counterparts": charts.horizontal_bars(
@@ -154,14 +174,23 @@ class DashboardView(BaseView):
                 "partnerships": self._partnerships(audience, filters, links, rtl),
                 "offices": self._offices(offices, per_office, links, rtl),
             }
-            return {name: str(charts.to_json(figure)) for name, figure in figures.items()}
+            return {name: (str(charts.to_json(figure)), charts.state(figure))
+                    for name, figure in figures.items()}
 
         # the charts as sent, until a write: their links are the user's (what they may open)
         # and their words in the user's language
         drawn = cached("charts", (audience, current_user.get_id(), language(),
                                   request.script_root, filters_key(filters)), build)
-        context.update(participant_rows=participant_rows(values))
+        states = {name: state for name, (_text, state) in drawn.items()}
+        if values["cases.total"] is None:  # the outcomes of cases this reader may not see
+            states["outcomes"] = "hidden"
+        if states["participants"] == "empty" and any(
+                values[keys[0]] for keys in PARTICIPANT_KEYS.values()):
+            states["participants"] = "no_split"  # people took part; no record splits them
+        context.update(participant_rows=participant_rows(values), chart_states=states)
         context.update(approved_note=approved_note())
+        if filters.campaign is not None:
+            context.update(campaign_note=campaign_note(filters.campaign))
         if request.args.get("coverage") == "1":
             context.update(coverage=evidence_coverage(audience, filters, CARD_KEYS))
         context.update(card_targets=targets_for_filters(filters, audience, CARD_KEYS))
@@ -169,10 +198,11 @@ class DashboardView(BaseView):
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
             values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
-            figures={name: Markup(text) for name, text in drawn.items()},
+            figures={name: Markup(text) for name, (text, _state) in drawn.items()},
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
             detainees=detainees_section(values, links),
+            annual_report=access.has_feature(current_user, "annual_report"),
             **context)
 
     @staticmethod
@@ -292,12 +322,12 @@ class DashboardView(BaseView):
 
     @staticmethod
     def _offices(offices: list, totals: dict[int, Figures], links: Links, rtl: bool):
-        """For each kind of work, the offices side by side (no bar where a figure is
-        hidden)."""
+        """One small chart per kind of work, the offices in each on its own scale (no bar
+        where a figure is hidden)."""
         shown = [office for office in offices if office.id in totals
                  and any(totals[office.id].values.values())]
-        series = [(_name(o), [totals[o.id][key] for key in OFFICE_KEYS],
-                   [(links.url(key, office=o) if totals[o.id][key] is not None else None)
-                    or "" for key in OFFICE_KEYS]) for o in shown]
-        return charts.grouped([str(BY_KEY[key].label) for key in OFFICE_KEYS], series, rtl,
-                              across=True)
+        return charts.small_multiples(
+            [str(BY_KEY[key].label) for key in OFFICE_KEYS], [_name(o) for o in shown],
+            [[totals[o.id][key] for key in OFFICE_KEYS] for o in shown],
+            [[(links.url(key, office=o) if totals[o.id][key] is not None else None) or ""
+              for key in OFFICE_KEYS] for o in shown], rtl)

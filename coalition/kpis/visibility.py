@@ -202,10 +202,10 @@ def visible_breakdown(audience: Audience, filters: Filters, keys: Iterable[str],
 
 # --- the table of sensitive figures, and secondary suppression -------------------------------
 def _table_of(filters: Filters) -> tuple:
-    """What a table is decided on: the period, track and project (not the office), and
-    whether only approved months, or records with evidence, count."""
+    """What a table is decided on: the period, track, project and campaign (not the
+    office), and whether only approved months, or records with evidence, count."""
     return (filters.start, filters.end, filters.ids("track"), filters.ids("project"),
-            filters.approved, filters.evidenced)
+            filters.ids("campaign"), filters.approved, filters.evidenced)
 
 
 def _cell(kpi: Kpi, filters: Filters) -> Cell:

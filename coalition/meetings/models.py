@@ -8,8 +8,8 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.choices import COUNTERPART_CATEGORIES
-from coalition.database import OfficeWork, db
-from coalition.fields import Field, Fields, office_work
+from coalition.database import CampaignWork, OfficeWork, db
+from coalition.fields import Field, Fields, campaign_work, office_work
 
 meeting_partners = Table(
     "meeting_partners",
@@ -25,15 +25,26 @@ meeting_contacts = Table(
 )
 
 
+def _office_id(value) -> int | None:
+    """An office given as a record (a form) or as its id (an import)."""
+    return getattr(value, "id", value)
+
+
 def _check_meeting(values) -> list[tuple[str, str]]:
-    """An outside meeting needs its counterpart category."""
+    """An outside meeting needs its counterpart category; a meeting held during an event is
+    the event's office's (a delegation's meetings are its office's work)."""
+    found = []
     if not values.get("comprehensive") and not values.get("counterpart_category"):
-        return [("counterpart_category",
-                 _("Choose the counterpart category, or mark the meeting as within-track."))]
-    return []
+        found.append(("counterpart_category",
+                      _("Choose the counterpart category, or mark the meeting as within-track.")))
+    event, office = values.get("event"), values.get("office")
+    if event is not None and office is not None and event.office_id != _office_id(office):
+        found.append(("event", _("The event is another office's: choose one of this office's "
+                                 "events, or none.")))
+    return found
 
 
-class Meeting(OfficeWork):
+class Meeting(CampaignWork, OfficeWork):
     """A meeting an office held; a within-track meeting may have no outside counterpart."""
 
     __tablename__ = "meetings"
@@ -47,13 +58,18 @@ class Meeting(OfficeWork):
     topic: Mapped[str] = mapped_column(String(500))
     outcome: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
+    #: the event (a delegation, a conference) the meeting was held during, if any
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
 
+    event = relationship("Event")
     partners = relationship("Partner", secondary=meeting_partners)
     contacts = relationship("Contact", secondary=meeting_contacts)
 
     fields = Fields(
         Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
         *office_work(),
+        Field("event", _l("Held during the event"), imported=False, help=_l(
+            "A delegation or conference of the same office the meeting was part of.")),
         Field("counterpart_category", _l("Counterpart category"),
               choices=COUNTERPART_CATEGORIES, listed=True, filtered=True, donor=True),
         Field("government", _l("Official government meeting"), listed=True, filtered=True,
@@ -71,6 +87,7 @@ class Meeting(OfficeWork):
         Field("topic", _l("Topic"), required=True, listed=True, searched=True, donor=True),
         Field("outcome", _l("Outcome"), searched=True),
         Field("follow_up", _l("Follow-up")),
+        campaign_work(),
         rules=_check_meeting,
         title=_l("Meetings"),
         dated_by="date",

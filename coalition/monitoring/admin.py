@@ -2,13 +2,15 @@
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import TextAreaField
 
 from coalition import access
 from coalition.audit.models import log_view
-from coalition.monitoring.models import TestimonyStatement
-from coalition.views import Declared, RecordView
+from coalition.monitoring.models import CAMPAIGN_WORK, Campaign, TestimonyStatement
+from coalition.views import AUDIT_COLUMNS, Declared, RecordView
 
 #: the testimony form's field for the statement (personal_*: no browser draft keeps it)
 STATEMENT = "personal_statement"
@@ -80,3 +82,33 @@ class TestimonyView(RecordView):
             log_view(model)
             kwargs["personal"] = [(_STATEMENT.label, model.statement.text, False)]
         return super().render(template, **kwargs)
+
+
+class CampaignView(RecordView):
+    """Advocacy campaigns: aim, period, demands; its page lists the figures it cites and
+    the work done for it (each piece of work names its campaign)."""
+
+    column_default_sort = ("start_date", True)
+    # the figures it cites are listed below the details, each with its page
+    column_details_list = (*(f.name for f in Campaign.fields if f.name != "figures"),
+                           *AUDIT_COLUMNS)
+    details_related = (
+        ("figures", _l("Monitoring figures it cites"), "campaign-figures"),
+        *((attr, heading, f"campaign-{attr.replace('_', '-')}")
+          for attr, _model, heading in CAMPAIGN_WORK),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the details page shows the demands one to a line, as they were typed
+        self.column_formatters_detail = {**self.column_formatters, "demands": _demands}
+
+
+def _demands(_view: Any, _context: Any, model: Any, _name: str) -> Markup:
+    """A campaign's demands as a list, each isolated for its direction."""
+    lines = [line.strip() for line in (model.demands or "").splitlines() if line.strip()]
+    if not lines:
+        return Markup("—")
+    items = Markup("").join(Markup('<li><bdi dir="auto">{}</bdi></li>').format(line)
+                            for line in lines)
+    return Markup('<ol class="mb-0 campaign-demands">{}</ol>').format(items)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, event, select
+from sqlalchemy import Column, ColumnElement, ForeignKey, String, Table, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.choices import (
@@ -16,7 +16,7 @@ from coalition.choices import (
 )
 from coalition.crypto import EncryptedText
 from coalition.database import OfficeWork, Record, db
-from coalition.fields import Field, Fields, dates_in_order, office_work
+from coalition.fields import CODE, Field, Fields, dates_in_order, office_work
 from coalition.offices.models import NAMES, NamedRecord
 
 #: the border crossings every coalition monitors (the KPIs name them, `CROSSINGS` in
@@ -154,10 +154,14 @@ def _date_figure(_mapper, _connection, figure: MonitoringFigure) -> None:
 
 
 def latest_stocks(end: dt.date | None, *, published_only: bool = True,
-                  office_id: int | None = None) -> list[MonitoringFigure]:
-    """The latest stock of each indicator (and place) as of `end`: stocks are never summed."""
+                  office_id: int | None = None,
+                  campaign_id: int | None = None) -> list[MonitoringFigure]:
+    """The latest stock of each indicator (and place) as of `end`, of those a campaign cites
+    if one is given: stocks are never summed."""
     query = select(MonitoringFigure).where(MonitoringFigure.deleted_at.is_(None),
                                            MonitoringFigure.measure == "stock")
+    if campaign_id is not None:
+        query = query.where(cited_by(campaign_id))
     if end is not None:
         query = query.where(MonitoringFigure.as_of <= end)
     if published_only:
@@ -267,3 +271,68 @@ class TestimonyStatement(Record):
     @property
     def office_scope(self) -> int | None:
         return self.testimony.office_id if self.testimony else None
+
+
+# --- campaigns --------------------------------------------------------------------------------
+campaign_figures = Table(
+    "campaign_figures",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("figure_id", ForeignKey("monitoring_figures.id", ondelete="CASCADE"),
+           primary_key=True),
+)
+
+
+def cited_by(campaign_id: int) -> ColumnElement[bool]:
+    """The SQL condition keeping the monitoring figures a campaign cites."""
+    return MonitoringFigure.id.in_(select(campaign_figures.c.figure_id).where(
+        campaign_figures.c.campaign_id == campaign_id))
+
+
+#: the work done for a campaign, linked from the work's side (its `campaign` field): the
+#: relationship of each kind, the model's name and the heading its page lists it under
+CAMPAIGN_WORK = (
+    ("events", "Event", _l("Events")),
+    ("meetings", "Meeting", _l("Meetings")),
+    ("awareness_activities", "AwarenessActivity", _l("Awareness activities")),
+    ("videos", "Video", _l("Awareness videos")),
+    ("publications", "Publication", _l("Publications")),
+)
+
+
+class Campaign(NamedRecord, OfficeWork):
+    """An advocacy campaign: its aim, period and demands, the figures it cites, its work."""
+
+    __tablename__ = "campaigns"
+
+    aim: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[dt.date] = mapped_column(index=True)
+    end_date: Mapped[dt.date | None]
+    demands: Mapped[str] = mapped_column(Text, default="")
+
+    figures = relationship("MonitoringFigure", secondary=campaign_figures,
+                           order_by=MonitoringFigure.dated_on)
+    # the work records point at the campaign; these read them for its page
+    events = relationship("Event", viewonly=True, order_by="Event.date")
+    meetings = relationship("Meeting", viewonly=True, order_by="Meeting.date")
+    awareness_activities = relationship("AwarenessActivity", viewonly=True,
+                                        order_by="AwarenessActivity.date")
+    videos = relationship("Video", viewonly=True, order_by="Video.published_on")
+    publications = relationship("Publication", viewonly=True, order_by="Publication.date")
+
+    fields = Fields(
+        Field("code", _l("Code"), required=True, listed=True, searched=True, text=CODE),
+        Field("name_ar", _l("Name (Arabic)"), required=True, listed=True, searched=True),
+        Field("name_en", _l("Name (English)"), searched=True),
+        *office_work(listed=("office",)),
+        Field("start_date", _l("Start date"), required=True, listed=True, filtered=True),
+        Field("end_date", _l("End date"), listed=True,
+              help=_l("Empty while the campaign goes on.")),
+        Field("aim", _l("Aim"), searched=True),
+        Field("demands", _l("Demands"), searched=True,
+              help=_l("What the campaign asks for, one demand a line.")),
+        Field("figures", _l("Monitoring figures it cites"), lookup=("source_name",),
+              imported=False, help=_l("Type a source's name to find its figures.")),
+        rules=lambda values: dates_in_order(values, "start_date", "end_date"),
+        title=_l("Campaigns"),
+    )

@@ -7,11 +7,11 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.choices import ADVOCACY_STATUSES, PUBLICATION_KINDS
-from coalition.database import OfficeWork
-from coalition.fields import LINK, Field, Fields, office_work
+from coalition.database import CampaignWork, OfficeWork
+from coalition.fields import LINK, Field, Fields, campaign_work, office_work
 
 
-class Publication(OfficeWork):
+class Publication(CampaignWork, OfficeWork):
     """A report, policy paper, guide or study."""
 
     __tablename__ = "publications"
@@ -32,6 +32,7 @@ class Publication(OfficeWork):
         Field("word_count", _l("Word count"), minimum=0, listed=True, donor=True),
         Field("link", _l("Link"), text=LINK, donor=True),
         Field("summary", _l("Summary"), searched=True),
+        campaign_work(),
         title=_l("Publications"),
         dated_by="date",
     )

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from coalition import access
 from coalition.database import Refused, db
 from coalition.offices.models import Office
-from coalition.reporting.models import APPROVED, OPEN, RETURNED, STATES, ReportingMonth
+from coalition.reporting.models import (
+    APPROVED,
+    OPEN,
+    RETURNED,
+    STATES,
+    SUBMITTED,
+    ReportingMonth,
+)
 from coalition.reporting.workflow import ACTION_NAMES, MOVES, may, move
 
 #: the button of each step
@@ -33,6 +40,40 @@ def recent_months(today: dt.date, count: int = MONTHS) -> list[dt.date]:
     return months[::-1]
 
 
+def is_overdue(month: dt.date, state: str, today: dt.date) -> bool:
+    """A past month that was never submitted, or was returned and not submitted again."""
+    return month < today.replace(day=1) and state in (OPEN, RETURNED)
+
+
+def attention(user: Any, today: dt.date) -> dict[str, list[dict]]:
+    """The months the user should act on, for the home page: a coordinator's overdue and
+    returned months (with the comment), and those waiting for the user's approval."""
+    months = recent_months(today)
+    found: dict[str, list[dict]] = {"overdue": [], "returned": [], "waiting": []}
+    offices = db.session.scalars(select(Office).where(Office.deleted_at.is_(None))
+                                 .order_by(Office.name_ar)).all()
+    states = {(row.office_id, row.month): row for row in db.session.scalars(
+        select(ReportingMonth).where(ReportingMonth.month.between(months[0], months[-1])))}
+    for office in offices:
+        # the office's own coordinators are told what to submit; who approves, what waits
+        submits = office.id == user.office_id and may(user, "submit", office.id)
+        approves = may(user, "approve", office.id)
+        if not (submits or approves):
+            continue
+        for month in months:
+            record = states.get((office.id, month))
+            state = record.state if record else OPEN
+            item = {"office": office, "month": month, "comment": record.comment if record
+                    else ""}
+            if submits and state == RETURNED:
+                found["returned"].append(item)
+            elif submits and is_overdue(month, state, today):
+                found["overdue"].append(item)
+            if approves and state == SUBMITTED:
+                found["waiting"].append(item)
+    return found
+
+
 class ReportingView(BaseView):
     """Offices × months: who submitted, what is approved and locked, what is overdue."""
 
@@ -46,9 +87,10 @@ class ReportingView(BaseView):
     @expose("/")
     def index(self) -> str:
         today = dt.date.today()
-        year = request.args.get("year", "")
-        months = ([dt.date(int(year), month, 1) for month in range(1, 13)]
-                  if year.isdigit() and 2000 <= int(year) <= 2100 else recent_months(today))
+        asked = request.args.get("year", "")
+        year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else None
+        months = ([dt.date(year, month, 1) for month in range(1, 13)] if year
+                  else recent_months(today))
         offices = db.session.scalars(select(Office).where(Office.deleted_at.is_(None))
                                      .order_by(Office.name_ar)).all()
         states = {(row.office_id, row.month): row for row in db.session.scalars(
@@ -62,14 +104,18 @@ class ReportingView(BaseView):
                 actions = [(action, BUTTONS[action]) for action, (starts, _to) in
                            MOVES.items() if state in starts and may(current_user, action,
                                                                      office.id)]
-                overdue = month < today.replace(day=1) and state in (OPEN, RETURNED)
+                overdue = is_overdue(month, state, today)
                 cells.append({"month": month, "state": state, "label": STATES.label(state),
                               "comment": record.comment if record else "",
                               "actions": actions, "overdue": overdue,
                               "locked": state == APPROVED})
             rows.append((office, cells))
+        # a calendar year (with its neighbours a click away) or the last twelve months
+        shown = year or today.year
         return self.render("admin/reporting.html", months=months, rows=rows,
-                           year=months[0].year)
+                           year=months[0].year, calendar_year=year,
+                           years=(shown - 1, shown, shown + 1) if year else
+                           (today.year - 2, today.year - 1, today.year))
 
     @expose("/move", methods=("POST",))
     def step(self) -> ResponseReturnValue:

@@ -38,9 +38,16 @@
       var chart = document.getElementById(select.getAttribute("data-chart"));
       if (!chart || !chart.data) { return; }
       var chosen = Number(select.value);
-      Plotly.restyle(chart, { visible: chart.data.map(function (trace) {
-        return Boolean(trace.meta) && trace.meta.view === chosen;
-      }) });
+      var step = null;
+      var visible = chart.data.map(function (trace) {
+        var shown = Boolean(trace.meta) && trace.meta.view === chosen;
+        if (shown && trace.meta.dtick) { step = trace.meta.dtick; }
+        return shown;
+      });
+      Plotly.restyle(chart, { visible: visible });
+      /* counts in whole numbers: a view of small counts gets a step of 1, 2 or 5 */
+      Plotly.relayout(chart, step ? { "yaxis.tickmode": "linear", "yaxis.tick0": 0, "yaxis.dtick": step }
+                                  : { "yaxis.tickmode": "auto", "yaxis.dtick": null });
     });
   }
 

@@ -52,8 +52,8 @@ class Target(Record):
     fields = Fields(
         Field("kpi", _l("Figure"), choices=KPI_CHOICES, required=True, listed=True,
               filtered=True, donor=True),
-        Field("year", _l("Year"), required=True, minimum=2000, maximum=2100, listed=True,
-              filtered=True, donor=True),
+        Field("year", _l("Year"), required=True, minimum=2000, maximum=2100, grouped=False,
+              listed=True, filtered=True, donor=True),
         Field("quarter", _l("Quarter"), minimum=1, maximum=4, listed=True, filtered=True,
               donor=True, help=_l("Leave empty for a target of the whole year.")),
         Field("office", _l("Office"), listed=True, filtered=True, donor=True,

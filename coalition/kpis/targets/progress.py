@@ -206,9 +206,9 @@ def asked_period(filters: Filters) -> tuple[int, int | None] | None:
 def for_filters(filters: Filters, audience: Audience, keys: Iterable[str] | None = None,
                 today: date | None = None) -> dict[str, TargetRow]:
     """The targets that match dashboard or API filters (a year or a quarter; an office, a
-    project or neither; no track, which targets have not), by KPI key."""
+    project or neither; no track or campaign, which targets have not), by KPI key."""
     period = asked_period(filters)
-    if period is None or filters.track is not None:
+    if period is None or filters.track is not None or filters.campaign is not None:
         return {}
     found = find(*period, filters.office, filters.project, keys=keys)
     return {row.key: row for row in progress(found, audience, today, filters.approved)}
@@ -217,7 +217,7 @@ def for_filters(filters: Filters, audience: Audience, keys: Iterable[str] | None
 def within(filters: Filters, audience: Audience, today: date | None = None) -> list[TargetRow]:
     """Every target whose year or quarter lies inside the filters' period (any, if it is
     open), for the office and project asked (or the coalition): a logframe's rows."""
-    if filters.track is not None:
+    if filters.track is not None or filters.campaign is not None:
         return []
     query = find(None, every_scope=True)
     chosen = []
