@@ -11,7 +11,7 @@ after --seconds + 120 at most.
 
     .venv/bin/pip install -e ".[bench]"
     .venv/bin/python bench/bench_load.py [--users 20] [--seconds 60] [--activities 200000]
-        [--cases 50000] [--no-cache]
+        [--cases 50000] [--cache SimpleCache|FileSystemCache|NullCache]
 
 Targets (issue 16) on this 2-core machine: dashboard p95 under 400 ms, API p95 under 150 ms,
 meetings list p95 under 300 ms, no failure, at least 40 requests a second.
@@ -93,9 +93,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--activities", type=int, default=200_000)
     parser.add_argument("--cases", type=int, default=50_000)
-    parser.add_argument("--no-cache", action="store_true",
-                        help="Compute every figure afresh (CACHE_TYPE=NullCache).")
+    parser.add_argument("--cache", default="SimpleCache",
+                        choices=("SimpleCache", "FileSystemCache", "NullCache"),
+                        help="Where the workers keep computed figures: each its own (the "
+                             "default), in files they share, or nowhere.")
+    parser.add_argument("--no-cache", action="store_true", help="The same as --cache NullCache.")
     options = parser.parse_args()
+    cache = "NullCache" if options.no_cache else options.cache
     machine = _common.machine()
     database = f"sqlite:///{_common.WORK}/bench.sqlite"
     # the accounts' passwords are hashed as the server checks them: no re-hash (a write)
@@ -117,7 +121,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "bench",
            "PASSWORD_HASH_METHOD": hashing, "BENCH_PASSWORD": PASSWORD,
-           **({"CACHE_TYPE": "NullCache"} if options.no_cache else {})}
+           "CACHE_TYPE": cache, "CACHE_DIR": str(_common.WORK / "figure-cache")}
     server = subprocess.Popen(
         [f"{BIN}/gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"],
@@ -126,8 +130,7 @@ def main() -> None:
     try:
         wait_until_up(base, 120)
         print(f"gunicorn, 3 workers, on {base}; {options.users} users for "
-              f"{options.seconds} s (figure cache: "
-              f"{'off' if options.no_cache else 'SimpleCache in each worker'})", flush=True)
+              f"{options.seconds} s (figure cache: {cache})", flush=True)
         subprocess.run(
             [f"{BIN}/locust", "-f", str(_common.ROOT / "bench" / "locustfile.py"),
              "--headless", "--users", str(options.users),

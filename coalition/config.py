@@ -70,6 +70,8 @@ def load_config(instance_path: str) -> dict:
         "CACHE_TYPE": os.environ.get("CACHE_TYPE",
                                      "RedisCache" if cache_redis_url else "SimpleCache"),
         "CACHE_REDIS_URL": cache_redis_url,
+        # CACHE_TYPE=FileSystemCache: files every worker on this machine shares
+        "CACHE_DIR": os.environ.get("CACHE_DIR", str(Path(instance_path) / "figure-cache")),
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "coalition:"),
         "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT", 600)),
         "CACHE_THRESHOLD": int(os.environ.get("CACHE_THRESHOLD", 2000)),

@@ -4,6 +4,7 @@ and `flask kpis` answer from it and are never behind a write nor show one reader
 another."""
 
 import dataclasses
+import pickle
 from datetime import date
 
 import pytest
@@ -307,8 +308,19 @@ def test_a_failing_cache_is_skipped(app, world, login, monkeypatch):
 def test_the_cache_is_in_the_process_unless_redis_is_configured(tmp_path, monkeypatch):
     monkeypatch.delenv("CACHE_REDIS_URL", raising=False)
     monkeypatch.delenv("CACHE_TYPE", raising=False)
-    assert load_config(str(tmp_path))["CACHE_TYPE"] == "SimpleCache"
+    config = load_config(str(tmp_path))
+    assert config["CACHE_TYPE"] == "SimpleCache"
+    assert config["CACHE_DIR"].startswith(str(tmp_path))  # for CACHE_TYPE=FileSystemCache
     monkeypatch.setenv("CACHE_REDIS_URL", "redis://127.0.0.1:6379/3")
     config = load_config(str(tmp_path))
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/3"
+
+
+def test_answers_survive_a_shared_cache(app, world):
+    """Redis and file caches keep answers pickled: they come back as they went in."""
+    with app.app_context():
+        make_case(world["office_a"], consultation_outcome="directed_to_procedure")
+        for audience in (Audience.operator(), Audience.operator().for_donors()):
+            answer = figure_set(audience, Filters())
+            assert pickle.loads(pickle.dumps(answer)) == answer
