@@ -45,6 +45,7 @@ from coalition.detainees.models import (
 )
 from coalition.errors import register_errorhandlers
 from coalition.evidence.routes import bp as evidence_pages
+from coalition.evidence.routes import trashed_files
 from coalition.exports.commands import export_donor
 from coalition.exports.external import bp as external_exports
 from coalition.exports.jobs import DONOR_JOB, LIST_JOB
@@ -140,7 +141,7 @@ def screens() -> list:
         UserView(User, endpoint="users", category=administration),
         AuditView(AuditEntry, db, name=_l("Audit trail"), endpoint="audit", url="/audit",
                   category=administration),
-        TrashView(record_views, name=_l("Trash"), endpoint="trash", url="/trash",
+        TrashView(record_views, trashed_files, name=_l("Trash"), endpoint="trash", url="/trash",
                   category=administration),
         JobView(name=_l("My imports and downloads"), endpoint="jobs", url="/jobs"),
     ]

@@ -605,7 +605,10 @@ class _Lookup(QueryAjaxModelLoader):
     """An ajax look-up that leaves the trash out and ignores ids that are not numbers."""
 
     def get_one(self, pk):
-        return super().get_one(pk) if str(pk).isdigit() and len(str(pk)) < 10 else None
+        # an id in any digits (٠–٩ too) is read as a number, never sent to the database as
+        # text (PostgreSQL refuses "٠" for an integer)
+        text = str(pk)
+        return super().get_one(int(text)) if text.isdigit() and len(text) < 10 else None
 
     def format(self, model):
         """Both names of a partner while searching, so the right one is picked."""

@@ -159,9 +159,15 @@ def test_the_report_reads_in_the_users_language(app, login):
 
 def test_the_pdf_command_says_when_chromium_is_missing(app, world, tmp_path, monkeypatch):
     monkeypatch.setenv("CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setenv("COALITION_LANG", "en")
     result = app.test_cli_runner().invoke(
         args=["annual-report", "--year", str(YEAR), "-o", str(tmp_path / "r.pdf")])
     assert result.exit_code != 0 and "Chromium is not installed" in result.output
+    monkeypatch.setenv("COALITION_LANG", "ar")  # the operator's language, Arabic by default
+    result = app.test_cli_runner().invoke(
+        args=["annual-report", "--year", str(YEAR), "-o", str(tmp_path / "r.pdf")])
+    assert result.exit_code != 0 and "Chromium" in result.output
+    assert "Chromium is not installed" not in result.output
     assert not (tmp_path / "r.pdf").exists()
 
 

@@ -57,6 +57,13 @@ def test_a_campaign_cites_figures_and_ends_after_it_starts(app, world, coordinat
         db.session.commit()
     check_refused_next_to_the_field(app, world, coordinator_client, "campaigns",
                                     {"end_date": "2023-12-31"}, "end_date")
+    # an id typed in Arabic-Indic digits is read as the number it is (never a 500 on
+    # PostgreSQL, which refuses "٣" for an integer); an unknown one is left out
+    typed = "".join("٠١٢٣٤٥٦٧٨٩"[int(digit)] for digit in str(stock_id))
+    for figures in (typed, "٩٩٩٩"):
+        response = coordinator_client.post("/campaigns/new/", data={
+            **data, "code": f"c{len(figures)}", "figures": figures})
+        assert response.status_code in (200, 302), response.status_code
 
 
 def test_another_offices_coordinator_cannot_edit_a_campaign(app, world, login):

@@ -125,6 +125,16 @@ def test_files_go_to_the_trash_with_their_record_and_come_back_with_it(app, logi
     assert client.get(f"/evidence/{file_id}").data == PDF
     assert client.post(f"/evidence/{file_id}/delete").status_code == 303
     assert client.get(f"/evidence/{file_id}").status_code == 404
+    # a file deleted on its own is in the trash, and an admin (only) brings it back
+    admin = login("admin")
+    trash = admin.get("/trash/").get_data(as_text=True)
+    assert 'id="trashed-files"' in trash and "a.pdf" in trash
+    for role in ("coordinator_a", "leadership", "donor"):
+        assert login(role).post(f"/evidence/{file_id}/restore").status_code == 403
+    assert admin.post(f"/evidence/{file_id}/restore").status_code == 303
+    assert client.get(f"/evidence/{file_id}").data == PDF
+    assert "a.pdf" not in admin.get("/trash/").get_data(as_text=True)
+    assert admin.post(f"/evidence/{file_id}/restore").status_code == 404  # not in the trash
 
 
 def test_guessed_ids_and_unknown_tables_answer_404(app, login, records):

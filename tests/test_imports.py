@@ -902,7 +902,9 @@ def test_flask_import_refuses_a_hostile_workbook_in_bounded_memory(app, world, g
     assert code != 0 and HOSTILE[name][1] in output, output
     # the process's start-up is in both figures; the refusal itself adds little to either
     assert cpu < good_cpu + CPU_SECONDS, f"{cpu:.1f} s CPU against {good_cpu:.1f} s"
-    assert peak < baseline + 100, f"peak {peak} MB against {baseline} MB for a good workbook"
+    # a bomb unpacked costs gigabytes; 200 MB of slack absorbs how much a process start
+    # itself takes from one run of the suite to another (seen from 275 to 322 MB)
+    assert peak < baseline + 200, f"peak {peak} MB against {baseline} MB for a good workbook"
 
 
 def test_the_limits_are_settings(app, world, login, good, monkeypatch):

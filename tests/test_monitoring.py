@@ -284,3 +284,74 @@ def test_the_demo_holds_the_six_testimonies_of_the_report(app, demo):
     assert (answer["testimonies.total"], answer["testimonies.anonymous"]) == (6, 5)
     with app.app_context():
         assert {t.taken_on.month for t in db.session.query(models.Testimony)} == {7}
+
+
+def test_figures_and_testimonies_come_in_from_a_workbook(app, world, login):
+    """The import's sheets: a crossing's monthly flow and a stock by code or name, testimonies
+    without their statements; a figure that does not hold together is refused as on the
+    form, and nothing of that workbook is written."""
+    from tests.test_imports import as_bytes, english, fill, problems, template, upload, written
+
+    client = english(login("coordinator_a"))
+    book = template(client)
+    flow = {"indicator": "deportations", "place": "تل أبيض", "measure": "flow",
+            "period_start": "2024-02-01", "period_end": "2024-02-29", "value": 1700,
+            "source_name": "إدارة معبر تل أبيض", "source_kind": "crossing_administration",
+            "source_wording": "مغادرة الأراضي التركية", "publishable": "yes"}
+    fill(book, "monitoring_figures", flow,
+         {**flow, "place": "", "measure": "stock", "period_start": None, "period_end": None,
+          "as_of": "2024-03-01", "value": 96000, "source_name": "منظمة حقوقية"})
+    fill(book, "testimonies",
+         {"taken_on": "2024-07-10", "subject": "forced_deportation", "witness_pseudonym": "ش1",
+          "anonymous": "yes", "consent_given": "yes", "consent_reports": "yes", "kimlik": "yes",
+          "signed_voluntary_return": "yes", "crossing": "tel_abyad",
+          "summary": "رُحّل بعد توقيف في إسطنبول"})
+    bad = template(client)
+    fill(bad, "monitoring_figures", {**flow, "period_end": None})  # a flow needs its period
+    refused = upload(client, as_bytes(bad))
+    assert not written(refused)
+    assert [(sheet, field) for sheet, _row, _col, field in problems(refused)] == [
+        ("monitoring_figures", "period_end")]
+    assert "A flow needs the first and last day of its period." in refused.get_data(
+        as_text=True)
+
+    assert written(upload(client, as_bytes(book)))
+    figures = api(client, year="2024")
+    assert figures["deportations.by_crossing.tel_abyad"] == 1700
+    assert figures["deportations.total"] == 1700  # the stock is not a flow: never summed
+    own = api(client, year="2024", office=world["office_a"])  # testimonies: need-to-know
+    assert (own["testimonies.total"], own["testimonies.with_kimlik"],
+            own["testimonies.signed_voluntary_return"]) == (1, 1, 1)
+    with app.app_context():
+        stock = db.session.query(MonitoringFigure).filter_by(measure="stock").one()
+        assert stock.dated_on == date(2024, 3, 1) and stock.place_id is None
+        witness = db.session.query(models.Testimony).one()
+        assert witness.statement is None and witness.crossing.code == "tel_abyad"
+        assert witness.office_id == world["office_a"]
+    # the same workbook again writes nothing twice
+    assert written(upload(client, as_bytes(book)))
+    assert api(client, year="2024")["deportations.by_crossing.tel_abyad"] == 1700
+
+
+def test_a_figure_not_marked_publishable_reaches_no_donor(app, world, login, tmp_path):
+    """Leadership counts every figure; a donor (the API, the dashboard's chart) and the donor
+    workbook, whoever makes it, count only the figures marked publishable."""
+    with app.app_context():
+        make_monitoring_figure(world["office_a"], value=120, publishable=True)
+        make_monitoring_figure(world["office_a"], value=7)  # not cleared for publication
+    assert api(login("leadership"), **JAN_JUL)["deportations.total"] == 127
+    assert api(login("coordinator_b"), **JAN_JUL)["deportations.total"] == 127
+    donor = login("donor")
+    figures = api(donor, **JAN_JUL)
+    assert (figures["deportations.total"], figures["deportations.by_crossing.tel_abyad"]) == (
+        120, 120)
+    page = donor.get("/dashboard/", query_string=JAN_JUL).get_data(as_text=True)
+    assert "127" not in page
+    out = tmp_path / "donor.xlsx"
+    result = app.test_cli_runner().invoke(args=[
+        "export-donor", "--from", "2024-01-01", "--to", "2024-07-31", "--lang", "en",
+        "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = load_workbook(out)["Summary"]
+    rows = {row[-1]: row[1] for row in summary.iter_rows(values_only=True) if row}
+    assert rows["deportations.total"] == 120

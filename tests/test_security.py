@@ -88,6 +88,7 @@ OTHERS = {
     "evidence.upload": ("POST", "/evidence/meetings/999999", SIGNED_IN, 404),
     "evidence.download": ("GET", "/evidence/999999", SIGNED_IN, 404),
     "evidence.delete": ("POST", "/evidence/999999/delete", SIGNED_IN, 404),
+    "evidence.restore": ("POST", "/evidence/999999/restore", {"admin"}, 404),
     "detainees.duplicates_view": ("GET", "/detainees/duplicates/",
                                   {"coordinator_a", "coordinator_b", "admin"}, 200),
     **{f"detainees.{name}": ("POST", f"/detainees/{path}/",

@@ -147,10 +147,9 @@ activity_partners = _partners_table("awareness_activities", "activity_id")
 event_partners = _partners_table("events", "event_id")
 
 
-class AwarenessActivity(CampaignWork, Disaggregated, OfficeWork):
-    """An awareness session or campaign activity for the community."""
-
-    __tablename__ = "awareness_activities"
+class Gathering:
+    """What an awareness activity and an event both record: a titled gathering on a day, in
+    a place or online, with its attendees and topic."""
 
     title: Mapped[str] = mapped_column(String(300))
     date: Mapped[dt.date] = mapped_column(index=True)
@@ -159,12 +158,14 @@ class AwarenessActivity(CampaignWork, Disaggregated, OfficeWork):
     attendees: Mapped[int] = mapped_column(default=0)
     topic: Mapped[str] = mapped_column(Text, default="")
 
-    partners = relationship("Partner", secondary=activity_partners)
+    def __str__(self) -> str:
+        return self.title
 
-    fields = Fields(
-        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
-        Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
-        *office_work(),
+
+def gathering_fields() -> tuple[Field, ...]:
+    """A gathering's declared fields after its office: where, who came (and the split), with
+    which partners, about what, for which campaign."""
+    return (
         Field("place", _l("Place"), listed=True, searched=True, donor=True),
         Field("online", _l("Online"), listed=True, filtered=True, donor=True),
         Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
@@ -172,27 +173,38 @@ class AwarenessActivity(CampaignWork, Disaggregated, OfficeWork):
         Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
         Field("topic", _l("Topic"), searched=True),
         campaign_work(),
-        title=_l("Awareness activities"),
-        dated_by="date",
-        rules=lambda values: parts_add_up(values, "attendees"),
     )
 
-    def __str__(self) -> str:
-        return self.title
+
+def _attendees_add_up(values) -> list[tuple[str, str]]:
+    """The women, men and under-18 attendees are parts of the attendees."""
+    return parts_add_up(values, "attendees")
 
 
-class Event(CampaignWork, Disaggregated, OfficeWork):
+class AwarenessActivity(Gathering, CampaignWork, Disaggregated, OfficeWork):
+    """An awareness session or campaign activity for the community."""
+
+    __tablename__ = "awareness_activities"
+
+    partners = relationship("Partner", secondary=activity_partners)
+
+    fields = Fields(
+        Field("title", _l("Title"), required=True, listed=True, searched=True, donor=True),
+        Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
+        *office_work(),
+        *gathering_fields(),
+        title=_l("Awareness activities"),
+        dated_by="date",
+        rules=_attendees_add_up,
+    )
+
+
+class Event(Gathering, CampaignWork, Disaggregated, OfficeWork):
     """A webinar, conference, press conference, side event, delegation visit, screening …"""
 
     __tablename__ = "events"
 
-    title: Mapped[str] = mapped_column(String(300))
     event_kind: Mapped[str] = mapped_column("kind", String(20), default="other", index=True)
-    date: Mapped[dt.date] = mapped_column(index=True)
-    place: Mapped[str] = mapped_column(String(200), default="")
-    online: Mapped[bool] = mapped_column(default=False)
-    attendees: Mapped[int] = mapped_column(default=0)
-    topic: Mapped[str] = mapped_column(Text, default="")
 
     partners = relationship("Partner", secondary=event_partners)
     #: the meetings held during the event (a delegation's), for its page
@@ -204,17 +216,8 @@ class Event(CampaignWork, Disaggregated, OfficeWork):
               donor=True, aliases=("kind",)),
         Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
         *office_work(listed=("office",)),
-        Field("place", _l("Place"), listed=True, searched=True, donor=True),
-        Field("online", _l("Online"), listed=True, filtered=True, donor=True),
-        Field("attendees", _l("Attendees"), minimum=0, listed=True, donor=True),
-        *disaggregated(),
-        Field("partners", _l("Co-organising partners"), lookup=PARTNER_LOOKUP, donor=True),
-        Field("topic", _l("Topic"), searched=True),
-        campaign_work(),
+        *gathering_fields(),
         title=_l("Events"),
         dated_by="date",
-        rules=lambda values: parts_add_up(values, "attendees"),
+        rules=_attendees_add_up,
     )
-
-    def __str__(self) -> str:
-        return self.title

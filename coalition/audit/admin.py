@@ -81,8 +81,10 @@ class AuditView(ModelView):
 class TrashView(BaseView):
     """What was deleted, newest first, with a restore button (admins)."""
 
-    def __init__(self, views: Any, **kwargs: Any):
+    def __init__(self, views: Any, files: Any = None, **kwargs: Any):
         self.record_views = views
+        #: the evidence files moved to the trash one by one (a callable; none: no section)
+        self.trashed_files = files
         super().__init__(**kwargs)
 
     def is_accessible(self) -> bool:
@@ -106,7 +108,8 @@ class TrashView(BaseView):
                 .order_by(view.model.deleted_at.desc()).limit(100)).all()
             if rows:
                 sections.append((view, rows))
-        return self.render("admin/trash.html", sections=sections)
+        files = self.trashed_files() if self.trashed_files else []
+        return self.render("admin/trash.html", sections=sections, files=files)
 
     @expose("/restore/<screen>/<int:record_id>", methods=("POST",))
     def restore(self, screen: str, record_id: int) -> ResponseReturnValue:

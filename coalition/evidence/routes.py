@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from coalition import access
 from coalition.audit.history import model_of
@@ -95,6 +96,26 @@ def delete(evidence_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Moved to the trash: %(name)s", name=evidence.file_name), "success")
     return redirect(_details(record)), 303
+
+
+def trashed_files(limit: int = 100) -> list[Evidence]:
+    """The files moved to the trash one by one, newest first (the trash screen lists them)."""
+    return list(db.session.scalars(select(Evidence).where(Evidence.deleted_at.is_not(None))
+                                   .order_by(Evidence.deleted_at.desc()).limit(limit)))
+
+
+@bp.post("/<int:evidence_id>/restore")
+@login_required
+def restore(evidence_id: int) -> ResponseReturnValue:
+    """Take a file out of the trash (who restores from the trash: admins)."""
+    access.require(access.can(current_user, access.WRITE, "trash", any_office=True))
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.deleted_at is None:
+        abort(404)
+    evidence.deleted_at = None
+    db.session.commit()
+    flash(_("Restored: %(record)s", record=evidence.file_name), "success")
+    return redirect(url_for("trash.index")), 303
 
 
 def _disposition(name: str) -> str:

@@ -22,14 +22,15 @@ from coalition.fields import Field as Declared
 from coalition.fields import Fields, bound, problems
 from coalition.kpis.targets.models import Target
 from coalition.meetings.models import Meeting
-from coalition.monitoring.models import Campaign
+from coalition.monitoring.models import Campaign, MonitoringFigure, Testimony
 from coalition.partners.models import Partner
 from coalition.publications.models import Publication
 
 #: kinds of column: how a cell is read
-TEXT, DATE, COUNT, NUMBER, FLAG, CHOICE, OFFICE, TRACK, PROJECT, PARTNERS, CAMPAIGN = (
+(TEXT, DATE, COUNT, NUMBER, FLAG, CHOICE, OFFICE, TRACK, PROJECT, PARTNERS, CAMPAIGN,
+ INDICATOR, PLACE) = (
     "text", "date", "count", "number", "flag", "choice", "office", "track", "project",
-    "partners", "campaign")
+    "partners", "campaign", "indicator", "place")
 
 #: what a row with the same natural key as a record already there does
 SKIP, UPDATE, COUNTED = "skip", "update", "counted"
@@ -57,7 +58,8 @@ class ImportColumn:
 #: how a cell is read, by the kind of the declared field (or its related table)
 _READ_AS = {"text": TEXT, "date": DATE, "count": COUNT, "number": NUMBER, "flag": FLAG,
             "choice": CHOICE, "offices": OFFICE, "tracks": TRACK, "projects": PROJECT,
-            "partners": PARTNERS, "campaigns": CAMPAIGN}
+            "partners": PARTNERS, "campaigns": CAMPAIGN,
+            "monitoring_indicators": INDICATOR, "monitoring_places": PLACE}
 
 
 def columns_of(model: type[Any]) -> tuple[ImportColumn, ...]:
@@ -148,6 +150,13 @@ IMPORT_SHEETS: tuple[ImportSheet, ...] = (
                           "problem_category", "consultation_outcome", "mediation",
                           "court_referral", "referral_result", "status", "consent_given",
                           "consent_date", "consent_scope"), COUNTED),
+    # a figure is its source's statistic of an indicator, a place and a period or date;
+    # a testimony is known by when it was taken and the witness's pseudonym (the statement
+    # itself never comes in through a workbook)
+    ImportSheet("monitoring_figures", MonitoringFigure, ("office_id", "indicator_id", "place_id",
+                                                         "measure", "period_start", "period_end",
+                                                         "as_of", "source_name")),
+    ImportSheet("testimonies", Testimony, ("taken_on", "office_id", "witness_pseudonym")),
     # one target per figure, period and scope: a row for one already set is left as it is
     ImportSheet("targets", Target, ("kpi", "year", "quarter", "office_id", "project_id")),
     # Documented persons: a row exactly like a file already there (the same list imported

@@ -18,11 +18,13 @@ from coalition.imports.layout import (
     DATE,
     FLAG,
     IMPORT_SHEETS,
+    INDICATOR,
     INSTRUCTIONS,
     LISTS,
     NUMBER,
     OFFICE,
     PARTNERS,
+    PLACE,
     PROJECT,
     TEXT,
     TRACK,
@@ -92,6 +94,8 @@ def _accepted(sheet: ImportSheet, f: ImportColumn) -> str:
         PROJECT: lambda: _("Project code or name"),
         PARTNERS: lambda: _("Partner names, separated by “;”"),
         CAMPAIGN: lambda: _("Campaign code or name"),
+        INDICATOR: lambda: _("Indicator code or name"),
+        PLACE: lambda: _("Place code or name (a border crossing, a governorate …)"),
     }[f.read_as]()
 
 

@@ -21,9 +21,11 @@ from coalition.imports.layout import (
     DATE,
     FLAG,
     IMPORT_SHEETS_BY_NAME,
+    INDICATOR,
     NUMBER,
     OFFICE,
     PARTNERS,
+    PLACE,
     PROJECT,
     TEXT,
     TRACK,
@@ -31,7 +33,7 @@ from coalition.imports.layout import (
     ImportColumn,
 )
 from coalition.imports.writer import Pending
-from coalition.monitoring.models import Campaign
+from coalition.monitoring.models import Campaign, Indicator, Place
 from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
@@ -93,6 +95,8 @@ class Lookups:
         self.tracks = named_index(Track)
         self.projects = named_index(Project)
         self.campaigns = named_index(Campaign)
+        self.indicators = named_index(Indicator)
+        self.places = named_index(Place)
         self.partners: dict[str, Any] = {}
         for pid, name_ar, name_latin in db.session.execute(
                 select(Partner.id, Partner.name_ar, Partner.name_latin)
@@ -309,6 +313,10 @@ _READERS = {
     PROJECT: _named("projects", lambda text: _(
         "No project “%(value)s”: give its code or its name.", value=text)),
     PARTNERS: _partners,
+    INDICATOR: _named("indicators", lambda text: _(
+        "No indicator “%(value)s”: give its code or its name.", value=text)),
+    PLACE: _named("places", lambda text: _(
+        "No place “%(value)s”: give its code or its name.", value=text)),
     CAMPAIGN: _named("campaigns", lambda text: _(
         "No campaign “%(value)s”: give its code or its name (campaigns on this workbook's "
         "campaigns sheet are known once it is imported).", value=text)),

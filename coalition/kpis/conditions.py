@@ -5,6 +5,8 @@
   records not reported by month (partners, the directory) are counted as they are.
 - With evidence (`Filters.evidenced`): only the records that have a file attached
   (coalition.evidence), for each card's evidence coverage.
+- Published only (`Filters.published`, set by `visibility` for readers who may not read
+  monitoring figures, and for donor files): only the figures marked publishable.
 - A campaign (`Filters.campaign`): only the work done for it (the meetings, events,
   awareness activities, videos and publications that name it) and the monitoring figures it
   cites; no other kind of record is a campaign's work, so those figures are nought.
@@ -68,17 +70,25 @@ def campaign_only(model: Any, filters: Filters) -> list:
     return [false()]
 
 
+def published_only(model: Any, filters: Filters) -> list:
+    """The SQL condition keeping monitoring figures to those marked publishable, for readers
+    who may not read the figures themselves (a figure leaves the app only when it may)."""
+    if not getattr(filters, "published", False) or model is not MonitoringFigure:
+        return []
+    return [MonitoringFigure.publishable.is_(True)]
+
+
 def record_conditions(model: Any, filters: Filters) -> list:
     """Every condition the filters put on a model's records beyond the KPI definitions."""
     return [*approved_only(model, filters), *with_evidence(model, filters),
-            *campaign_only(model, filters)]
+            *campaign_only(model, filters), *published_only(model, filters)]
 
 
 def conditions_key(filters: Filters) -> tuple:
     """What decides `record_conditions` (asks that share it share the conditions)."""
     campaign = filters.ids("campaign") if getattr(filters, "campaign", None) else None
     return (getattr(filters, "approved", False), getattr(filters, "evidenced", False),
-            campaign)
+            campaign, getattr(filters, "published", False))
 
 
 def approved_note() -> str:

@@ -51,6 +51,9 @@ class Filters:
     approved: bool = False
     #: only records with a file attached: for evidence coverage, never a request argument
     evidenced: bool = False
+    #: only monitoring figures marked publishable: set for whoever may not read the figures
+    #: themselves (donors, donor files), never a request argument (coalition.kpis.visibility)
+    published: bool = False
 
     @classmethod
     def parse(cls, args: Mapping[str, str], default_office: int | None = None) -> "Filters":

@@ -44,7 +44,8 @@ RESTRICTED, SUPPRESSED = "restricted", "suppressed"
 
 SENSITIVE: tuple[Kpi, ...] = tuple(kpi for kpi in KPIS if kpi.sensitive)
 #: the kinds of record whose access rules decide who sees the sensitive figures
-KINDS: tuple[str, ...] = tuple(sorted({kpi.model.__tablename__ for kpi in SENSITIVE}))
+KINDS: tuple[str, ...] = tuple(sorted({kpi.model.__tablename__ for kpi in SENSITIVE}
+                                      | {"monitoring_figures"}))  # see Audience.public
 #: the order cells are considered in, so the same records always hide the same cells
 ORDER = {kpi.key: number for number, kpi in enumerate(KPIS)}
 
@@ -110,6 +111,12 @@ class Audience:
             return AGGREGATE
         return AGGREGATE if self.aggregates_only else EXACT
 
+    def public(self) -> bool:
+        """True for who may not read monitoring figures themselves, and for donor files:
+        they see only figures marked publishable."""
+        return self.aggregates_only or dict(self.scopes).get(
+            "monitoring_figures", access.NONE) == access.NONE
+
     def restricted(self, filters: Filters, keys: Iterable[str] | None = None) -> list[str]:
         """The figures (of all, or of those named) this audience may not see at all."""
         return [key for key in (BY_KEY if keys is None else keys)
@@ -140,6 +147,8 @@ def figures(audience: Audience, asks: Sequence[tuple[Filters, Iterable[str] | No
     """The figures (all, or those named) under each filters, as `audience` may see them:
     from the cache while no write has moved the data version, else computed."""
     below = suppress_below() if below is None else below
+    if audience.public():  # a figure not marked publishable never reaches them
+        asks = [(replace(filters, published=True), keys) for filters, keys in asks]
     wanted = [(filters, list(BY_KEY) if keys is None else list(keys)) for filters, keys in asks]
     parts = (audience, below, tuple((filters_key(filters), tuple(keys))
                                     for filters, keys in wanted))
@@ -196,6 +205,8 @@ def visible_breakdown(audience: Audience, filters: Filters, keys: Iterable[str],
     shown = [key for key in keys if audience.reading(BY_KEY[key], filters) == EXACT]
     if not shown:
         return {}
+    if audience.public():
+        filters = replace(filters, published=True)
     parts = (audience, filters_key(filters), tuple(shown), tuple(by))
     return cached("breakdown", parts, lambda: breakdown(filters, shown, by))
 

@@ -22,7 +22,7 @@ from coalition.reporting.models import (
     SUBMITTED,
     ReportingMonth,
 )
-from coalition.reporting.workflow import ACTION_NAMES, MOVES, may, move
+from coalition.reporting.workflow import DONE, MOVES, may, move
 
 #: the button of each step
 BUTTONS = {"submit": _l("Submit"), "approve": _l("Approve"), "return": _l("Return"),
@@ -131,8 +131,7 @@ class ReportingView(BaseView):
         back = url_for(".index", year=month.year)
         try:
             move(current_user, action, office_id, month, request.form.get("comment", ""))
-            flash(_("%(month)s: %(action)s.", month=f"{month:%Y-%m}",
-                    action=ACTION_NAMES[action]), "success")
+            flash(str(DONE[action]) % {"month": f"{month:%Y-%m}"}, "success")
         except Refused as refused:
             flash(str(refused), "error")
         return redirect(back), 303

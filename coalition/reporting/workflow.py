@@ -19,9 +19,16 @@ from coalition.reporting.models import (
     first_day,
 )
 
-#: what each step does to a month, for messages
-ACTION_NAMES = {"submit": _l("submitted"), "approve": _l("approved"), "return": _l("returned"),
-                "reopen": _l("reopened")}
+#: what each step did, said whole in every language (no verb glued to a state word)
+DONE = {"submit": _l("%(month)s is submitted for approval."),
+        "approve": _l("%(month)s is approved and locked."),
+        "return": _l("%(month)s is returned to the office."),
+        "reopen": _l("%(month)s is reopened.")}
+#: why a step cannot be taken from the month's state, one whole sentence per step
+CANNOT = {"submit": _l("This month is %(state)s; it cannot be submitted now."),
+          "approve": _l("This month is %(state)s; it cannot be approved now."),
+          "return": _l("This month is %(state)s; it cannot be returned now."),
+          "reopen": _l("This month is %(state)s; it cannot be reopened now.")}
 #: action -> (the states it starts from, the state it leads to)
 MOVES = {
     "submit": ((OPEN, RETURNED), SUBMITTED),
@@ -61,8 +68,7 @@ def move(user: Any, action: str, office_id: int, month: dt.date, comment: str = 
     record = month_of(office_id, month)
     if record.state not in starts:
         db.session.rollback()
-        raise Refused(_("This month is %(state)s; it cannot be %(action)s now.",
-                        state=STATES.label(record.state), action=ACTION_NAMES[action]))
+        raise Refused(str(CANNOT[action]) % {"state": STATES.label(record.state)})
     record.state = leads_to
     record.comment = comment.strip()
     db.session.commit()

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 
 #: where Chromium is looked for, after the CHROMIUM environment variable
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -50,8 +51,8 @@ def write_pdf(html: str, output: Path) -> None:
     """Print the page `html` (self-contained) to the PDF file `output` with Chromium."""
     binary = chromium()
     if binary is None:
-        raise PdfError("Chromium is not installed, so the PDF cannot be printed: install it "
-                       "(apt-get install -y chromium) or name it in CHROMIUM.")
+        raise PdfError(_("Chromium is not installed, so the PDF cannot be printed: install it "
+                         "(apt-get install -y chromium) or name it in CHROMIUM."))
     output = output.resolve()
     with tempfile.TemporaryDirectory(prefix="annual-report-") as tmp:
         page = Path(tmp) / "report.html"
@@ -66,8 +67,10 @@ def write_pdf(html: str, output: Path) -> None:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT,
                                   check=False)
         except subprocess.TimeoutExpired:
-            raise PdfError(f"Chromium did not print the report within {TIMEOUT} s.") from None
+            raise PdfError(_("Chromium did not print the report within %(n)d s.",
+                             n=TIMEOUT)) from None
         if not printed.exists() or printed.read_bytes()[:5] != b"%PDF-":
-            raise PdfError(f"Chromium did not print the report: {done.stderr.strip()[-500:]}")
+            raise PdfError(_("Chromium did not print the report: %(why)s",
+                             why=done.stderr.strip()[-500:]))
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(printed), output)
