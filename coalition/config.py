@@ -33,6 +33,7 @@ def load_config(instance_path: str) -> dict:
     for prefix in ("postgres://", "postgresql://"):
         if database_url.startswith(prefix):
             database_url = "postgresql+psycopg://" + database_url[len(prefix) :]
+    cache_redis_url = os.environ.get("CACHE_REDIS_URL")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "CASE_DATA_KEYS": load_keys(instance_path),
@@ -63,6 +64,17 @@ def load_config(instance_path: str) -> dict:
         # a session ends after this long idle, and after this long in all
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
+        # computed figures, keyed by the data version every write moves: in this process
+        # (SimpleCache) by default, shared by every worker on Redis when CACHE_REDIS_URL is set;
+        # CACHE_TYPE=NullCache computes every figure afresh
+        "CACHE_TYPE": os.environ.get("CACHE_TYPE",
+                                     "RedisCache" if cache_redis_url else "SimpleCache"),
+        "CACHE_REDIS_URL": cache_redis_url,
+        # CACHE_TYPE=FileSystemCache: files every worker on this machine shares
+        "CACHE_DIR": os.environ.get("CACHE_DIR", str(Path(instance_path) / "figure-cache")),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "coalition:"),
+        "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT", 600)),
+        "CACHE_THRESHOLD": int(os.environ.get("CACHE_THRESHOLD", 2000)),
         # limits of an imported workbook; unset, coalition.imports.workbook's defaults apply
         **{key: int(os.environ[key]) for key in IMPORT_LIMITS if os.environ.get(key)},
     }

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,12 +18,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# computed figures (coalition.kpis.figure_cache): in memory by default, CACHE_REDIS_URL=redis://…
+# for several workers to share them
+cache = Cache()
 # failed sign-ins only; in memory by default, RATELIMIT_STORAGE_URI=redis://… for several workers
 limiter = Limiter(get_remote_address, default_limits=[])
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, sign-in and CSRF protection to the app."""
+    """Bind the database, migrations, sign-in, CSRF protection and the cache to the app."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrations = Path(app.root_path) / "migrations"
@@ -32,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -538,6 +538,19 @@ def test_demo_data_gives_the_reports_figures_everywhere(app, demo):
         assert listed(client, url) == REPORT[key], key
 
 
+def test_every_chart_is_a_figure_by_plotlys_schema(app, demo):
+    import plotly.graph_objects as go
+
+    for lang in ("ar", "en"):
+        client = sign_in(app, "leadership", DEMO_PASSWORD)
+        client.post(f"/language/{lang}", data={"next": "/"})
+        figures = _figures(client.get("/dashboard/?year=2023").get_data(as_text=True))
+        assert set(CHARTS) <= set(figures)
+        for name, figure in figures.items():
+            checked = go.Figure(figure)  # raises on any property Plotly does not know
+            assert len(checked.data) == len(figure["data"]), name
+
+
 # --- the dashboard in a real Chromium: every chart drawn, nothing fetched from another host ---
 CHARTS = ("outcomes", "counterparts", "activity", "trainings", "partnerships", "offices")
 
@@ -724,7 +737,7 @@ def test_whole_steps_leave_large_counts_to_plotly():
     assert charts.state(charts.bars(["a", "b"], [0, 3], ["", ""], rtl=True)) is None
     offices = charts.small_multiples(["cases", "meetings"], ["A", "B"], [[1700, 3], [2, 5]],
                                      [["", ""], ["", ""]], rtl=False)
-    texts = [text for trace in offices.data for text in trace.text]
+    texts = [text for trace in offices["data"] for text in trace["text"]]
     assert texts == ["1,700", "2", "3", "5"]  # cases of A and B, then their meetings
     # each measure on its own scale: the cases' 1,700 do not flatten the meetings
-    assert offices.layout.xaxis2.range[1] < 10
+    assert offices["layout"]["xaxis2"]["range"][1] < 10

@@ -1,4 +1,9 @@
-"""The dashboard's Plotly figures, built with graph_objects and sent to the page as JSON.
+"""The dashboard's Plotly figures, sent to the page as JSON.
+
+A figure is built as the plain data Plotly.js draws (`{"data": [traces], "layout": {…}}`,
+the form graph_objects' `to_plotly_json()` gives), not as graph_objects: those check and
+copy every property of every point, which cost more than the SQL of the figures behind a
+dashboard. tests/test_kpis.py checks every chart against Plotly's schema instead.
 
 Each point carries in `customdata` the admin list of the records behind it (or "" when the
 user may not drill down); static/js/dashboard.js opens it on click. In right-to-left
@@ -6,13 +11,16 @@ languages the category axis runs from the right, the value axis sits on the righ
 legend and hover labels are aligned to the right.
 """
 
+import json
 from collections.abc import Sequence
 from html import escape
 from numbers import Real
+from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
 from markupsafe import Markup
+
+#: a figure as Plotly.js reads it: {"data": [traces], "layout": {…}}
+Figure = dict[str, Any]
 
 FONT = "Noto Sans Arabic, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 COLOURS = ("#1f6f8b", "#e07a1f", "#3c9d5d", "#b83b5e", "#6c5ba7", "#c9a227", "#5d6d7e",
@@ -60,15 +68,20 @@ def _top(*columns: Sequence[float | None], stacked: bool = False) -> float:
     return max((value for values in rows for value in values), default=0)
 
 
-def state(fig: go.Figure) -> str | None:
+def state(fig: Figure) -> str | None:
     """Why a figure has nothing to draw: "empty" (nothing counted), "hidden" (every figure
     hidden from this reader), or None when it has something to show."""
-    numbers = [value for trace in fig.data for name in ("values", "x", "y")
-               for value in (getattr(trace, name, None) or ())
+    numbers = [value for trace in fig["data"] for name in ("values", "x", "y")
+               for value in (trace.get(name) or ())
                if value is None or (isinstance(value, Real) and not isinstance(value, bool))]
     if any(numbers):
         return None
     return "hidden" if None in numbers else "empty"
+
+
+def _text(values: Sequence) -> list[str | None]:
+    """Numbers as the text on bars: Plotly's text is a string."""
+    return [None if value is None else str(value) for value in values]
 
 
 def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
@@ -85,8 +98,9 @@ def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
     xaxis = {"automargin": True, **({"autorange": "reversed"} if rtl else {}), **(xaxis or {})}
     yaxis = {"automargin": True, "gridcolor": "#e5e5e5", "zeroline": False,
              **({"side": "right"} if rtl else {}), **(yaxis or {})}
+    # no template: Plotly.js draws plainly by default (graph_objects' "none")
     return {
-        "template": "none", "colorway": COLOURS, "height": height,
+        "colorway": COLOURS, "height": height,
         "showlegend": shown, "legend": legend,
         "font": {"family": FONT, "size": 13}, "margin": {"l": 48, "r": 48, "t": 36, "b": 48},
         "hoverlabel": {"align": "right" if rtl else "left", "font": {"family": FONT}},
@@ -96,66 +110,70 @@ def _layout(rtl: bool, height: int = 340, legend: bool | dict = True,
 
 
 def outcomes(labels: Sequence[str], counts: Sequence[int], urls: Sequence[str],
-             rtl: bool) -> go.Figure:
+             rtl: bool) -> Figure:
     """Consultation outcomes as a donut; shares computed from the records add up to 100%."""
     shares = percentages(counts)
-    pie = go.Pie(
-        labels=_plain(labels), values=list(counts), customdata=list(urls), hole=0.5, sort=False,
-        direction="counterclockwise" if rtl else "clockwise",
-        text=[f"{share:.1f}%" for share in shares], textinfo="text",
-        hovertemplate="%{label}<br>%{value} (%{text})<extra></extra>",
-    )
+    pie = {
+        "type": "pie", "labels": _plain(labels), "values": list(counts),
+        "customdata": list(urls), "hole": 0.5, "sort": False,
+        "direction": "counterclockwise" if rtl else "clockwise",
+        "text": [f"{share:.1f}%" for share in shares], "textinfo": "text",
+        "hovertemplate": "%{label}<br>%{value} (%{text})<extra></extra>",
+    }
     # the legend sits where the eye ends a line: on the left in Arabic, on the right otherwise
     legend = {"orientation": "v", "yanchor": "middle", "y": 0.5,
               **({"x": -0.05, "xanchor": "right"} if rtl else {"x": 1.05, "xanchor": "left"})}
-    return go.Figure(pie, _layout(rtl, height=340, legend=legend))
+    return {"data": [pie], "layout": _layout(rtl, height=340, legend=legend)}
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[float | None],
-                    urls: Sequence[str], rtl: bool) -> go.Figure:
+                    urls: Sequence[str], rtl: bool) -> Figure:
     """One bar per category, read from the top; for long category names (None: no bar)."""
-    bar = go.Bar(y=_plain(labels), x=list(values), orientation="h", customdata=list(urls),
-                 marker_color=COLOURS[0], text=list(values), textposition="auto",
-                 hovertemplate="%{y}: %{x}<extra></extra>")
-    return go.Figure(bar, _layout(rtl, height=60 + 42 * len(labels), legend=False,
-                                  xaxis={"gridcolor": "#e5e5e5", **count_axis(_top(values))},
-                                  yaxis={"autorange": "reversed", "gridcolor": None}))
+    bar = {"type": "bar", "y": _plain(labels), "x": list(values), "orientation": "h",
+           "customdata": list(urls), "marker": {"color": COLOURS[0]}, "text": _text(values),
+           "textposition": "auto", "hovertemplate": "%{y}: %{x}<extra></extra>"}
+    return {"data": [bar], "layout": _layout(
+        rtl, height=60 + 42 * len(labels), legend=False,
+        xaxis={"gridcolor": "#e5e5e5", **count_axis(_top(values))},
+        yaxis={"autorange": "reversed", "gridcolor": None})}
 
 
 def bars(labels: Sequence[str], values: Sequence[float], urls: Sequence[str],
-         rtl: bool) -> go.Figure:
+         rtl: bool) -> Figure:
     """One bar per category."""
-    bar = go.Bar(x=_plain(labels), y=list(values), customdata=list(urls), marker_color=COLOURS[0],
-                 text=list(values), textposition="auto",
-                 hovertemplate="%{x}: %{y}<extra></extra>")
-    return go.Figure(bar, _layout(rtl, legend=False, yaxis=count_axis(_top(values))))
+    bar = {"type": "bar", "x": _plain(labels), "y": list(values), "customdata": list(urls),
+           "marker": {"color": COLOURS[0]}, "text": _text(values), "textposition": "auto",
+           "hovertemplate": "%{x}: %{y}<extra></extra>"}
+    return {"data": [bar], "layout": _layout(rtl, legend=False, yaxis=count_axis(_top(values)))}
 
 
 def grouped(categories: Sequence[str], series: Sequence[tuple[str, list, list]], rtl: bool,
-            mode: str = "group", across: bool = False) -> go.Figure:
+            mode: str = "group", across: bool = False) -> Figure:
     """Bars per category, one series (name, values, urls) beside or above the other;
     `across` lays the bars along the width, for long category names."""
     counts = count_axis(_top(*(values for _name, values, _urls in series),
                              stacked=mode == "stack"))
+    labels = _plain(categories)
     if across:
-        bars = [go.Bar(name=_plain([name])[0], y=_plain(categories), x=values, customdata=urls,
-                       orientation="h", hovertemplate="%{fullData.name}<br>%{y}: %{x}"
-                                                      "<extra></extra>")
-                for name, values, urls in series]
+        traces = [{"type": "bar", "name": _plain([name])[0], "y": labels, "x": list(values),
+                   "customdata": list(urls), "orientation": "h",
+                   "hovertemplate": "%{fullData.name}<br>%{y}: %{x}<extra></extra>"}
+                  for name, values, urls in series]
         height = 110 + len(categories) * (12 * len(series) + 20)
-        return go.Figure(bars, _layout(rtl, height=height, barmode=mode, bargap=0.12,
-                                       xaxis={"gridcolor": "#e5e5e5", **counts},
-                                       yaxis={"autorange": "reversed", "gridcolor": None}))
-    return go.Figure([
-        go.Bar(name=_plain([name])[0], x=_plain(categories), y=values, customdata=urls,
-               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
-        for name, values, urls in series
-    ], _layout(rtl, height=380, barmode=mode, yaxis=counts))
+        return {"data": traces, "layout": _layout(
+            rtl, height=height, barmode=mode, bargap=0.12,
+            xaxis={"gridcolor": "#e5e5e5", **counts},
+            yaxis={"autorange": "reversed", "gridcolor": None})}
+    traces = [{"type": "bar", "name": _plain([name])[0], "x": labels, "y": list(values),
+               "customdata": list(urls),
+               "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
+              for name, values, urls in series]
+    return {"data": traces, "layout": _layout(rtl, height=380, barmode=mode, yaxis=counts)}
 
 
 def small_multiples(measures: Sequence[str], names: Sequence[str],
                     values: Sequence[Sequence[float | None]], urls: Sequence[Sequence[str]],
-                    rtl: bool, columns: int = 3) -> go.Figure:
+                    rtl: bool, columns: int = 3) -> Figure:
     """One small chart per measure, each on its own scale, a bar per name with its value
     written beside it; `values[n][m]` is name n's figure for measure m (None: hidden, no bar).
 
@@ -199,20 +217,21 @@ def small_multiples(measures: Sequence[str], names: Sequence[str],
             "xref": "paper", "yref": "paper", "x": left + width / 2, "y": top,
             "xanchor": "center", "yanchor": "bottom"})
         # one trace per chart, a colour per name: five times fewer traces for Plotly to draw
-        traces.append(go.Bar(
-            x=column_values, y=[str(n) for n in range(len(names))], orientation="h",
-            name=_plain([measure])[0], customdata=[row_urls[m] for row_urls in urls],
-            marker_color=[COLOURS[n % len(COLOURS)] for n in range(len(names))],
-            xaxis=f"x{suffix}", yaxis=f"y{suffix}", hovertext=labels,
-            text=[f"{value:,}" if value is not None else "" for value in column_values],
-            textposition="outside", cliponaxis=False,
-            hovertemplate="%{hovertext}<br>%{x:,}<extra></extra>"))
-    return go.Figure(traces, layout)
+        traces.append({
+            "type": "bar", "x": column_values, "y": [str(n) for n in range(len(names))],
+            "orientation": "h", "name": _plain([measure])[0],
+            "customdata": [row_urls[m] for row_urls in urls],
+            "marker": {"color": [COLOURS[n % len(COLOURS)] for n in range(len(names))]},
+            "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "hovertext": labels,
+            "text": [f"{value:,}" if value is not None else "" for value in column_values],
+            "textposition": "outside", "cliponaxis": False,
+            "hovertemplate": "%{hovertext}<br>%{x:,}<extra></extra>"})
+    return {"data": traces, "layout": layout}
 
 
 def over_time(months: Sequence[str],
               views: Sequence[tuple[str, list[tuple[str, list, list, str]]]],
-              rtl: bool) -> go.Figure:
+              rtl: bool) -> Figure:
     """Stacked monthly bars by track, one set of traces per view (kind of work).
 
     Each trace's `meta` holds its view's number, which the page's selector shows, the link
@@ -221,21 +240,23 @@ def over_time(months: Sequence[str],
     """
     steps = [whole_step(_top(*(values for _name, values, _periods, _link in series),
                              stacked=True)) for _label, series in views]
+    x = list(months)
     traces = [
-        go.Bar(name=_plain([name])[0], x=list(months), y=values, customdata=periods,
-               visible=number == 0,
-               meta={"view": number, "link": link, "dtick": steps[number]},
-               hovertemplate="%{fullData.name}<br>%{x}: %{y}<extra></extra>")
+        {"type": "bar", "name": _plain([name])[0], "x": x, "y": list(values),
+         "customdata": list(periods), "visible": number == 0,
+         "meta": {"view": number, "link": link, "dtick": steps[number]},
+         "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
         for number, (_label, series) in enumerate(views)
         for name, values, periods, link in series
     ]
     top = _top(*(values for _name, values, _p, _l in views[0][1]), stacked=True) if views else 0
-    return go.Figure(traces, _layout(rtl, height=420, barmode="stack", bargap=0.15,
-                                     xaxis={"type": "category"}, yaxis=count_axis(top)))
+    return {"data": traces, "layout": _layout(rtl, height=420, barmode="stack", bargap=0.15,
+                                              xaxis={"type": "category"},
+                                              yaxis=count_axis(top))}
 
 
-def to_json(fig: go.Figure) -> Markup:
+def to_json(fig: Figure) -> Markup:
     """The figure as JSON that is safe inside <script type="application/json">."""
-    text = pio.to_json(fig, validate=False)
+    text = json.dumps(fig, ensure_ascii=False, separators=(",", ":"), default=str)
     # JSON has < > & only inside strings, where their \u escapes mean the same
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))

@@ -4,7 +4,6 @@ and the latest published stock of each indicator with its source (never summed).
 from collections.abc import Callable
 from datetime import date
 
-import plotly.graph_objects as go
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,7 +25,7 @@ Span = Callable[[str, Filters], tuple[date, date]]
 
 
 def deportations_chart(audience: Audience, filters: Filters, links: Links, rtl: bool,
-                       months_between: Months, span: Span) -> go.Figure | None:
+                       months_between: Months, span: Span) -> charts.Figure | None:
     """Deportations per month, stacked by crossing (any place recorded, as data)."""
     rows = visible_breakdown(audience, filters, (DEPORTATIONS_KEY,), ("month", "place_id"))
     found = sorted({month for month, _place in rows if month})
@@ -34,6 +33,7 @@ def deportations_chart(audience: Audience, filters: Filters, links: Links, rtl: 
     ids = {place for _month, place in rows}
     places = {p.id: p for p in db.session.scalars(
         select(Place).where(Place.id.in_([i for i in ids if i is not None])))}
+    spans = ["+to+".join(d.isoformat() for d in span(m, filters)) for m in months]
     series = []
     for place_id in sorted(ids, key=lambda i: (i is None, str(places.get(i, "")))):
         place = places.get(place_id)
@@ -41,8 +41,8 @@ def deportations_chart(audience: Audience, filters: Filters, links: Links, rtl: 
         link = (links.url(DEPORTATIONS_KEY, template=True,
                           where=(Cond("place", "code", place.code),))
                 if place is not None else None) or ""
-        periods = ["+to+".join(d.isoformat() for d in span(m, filters))
-                   if link and value else "" for m, value in zip(months, values, strict=True)]
+        periods = [days if link and value else "" for days, value in zip(spans, values,
+                                                                         strict=True)]
         series.append((str(place) if place else _("No place"), values, periods, link))
     return charts.over_time(months, [(_("Deportations"), series)], rtl) if months else None
 

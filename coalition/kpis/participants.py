@@ -2,7 +2,6 @@
 rows the donor workbook writes, from the figures as the reader may see them (a small split
 is hidden from donors, and so are enough others that it cannot be worked out)."""
 
-import plotly.graph_objects as go
 from flask_babel import lazy_gettext as _l
 
 from coalition.kpis import charts
@@ -19,7 +18,7 @@ def participant_rows(values: Figures) -> list[tuple[str, list]]:
             for keys in PARTICIPANT_KEYS.values()]
 
 
-def participants_chart(values: Figures, rtl: bool) -> go.Figure:
+def participants_chart(values: Figures, rtl: bool) -> charts.Figure:
     """Women, men and under 18 side by side for each kind of work (no bar where hidden)."""
     kinds = list(PARTICIPANT_KEYS.values())
     series = [(str(PART_NAMES[part]), [values[keys[n + 1]] for keys in kinds],

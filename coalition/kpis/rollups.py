@@ -372,9 +372,10 @@ def _states() -> dict[str, str]:
     return dict(db.session.execute(select(state.c.name, state.c.value)).all())
 
 
-def data_version() -> str:
-    """The data version: it changes with every write of any record."""
-    return db.session.scalar(select(state.c.value).where(state.c.name == VERSION)) or "0"
+def data_version() -> str | None:
+    """The data version: it changes with every write of any record (one read of one row).
+    None until the first write: a database filled some other way has no version to key on."""
+    return db.session.scalar(select(state.c.value).where(state.c.name == VERSION))
 
 
 def usable() -> tuple[str, dict[type, Rollup]]:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from coalition import access
@@ -36,6 +37,7 @@ from coalition.kpis.definitions import (
     Cond,
 )
 from coalition.kpis.drilldown import Links
+from coalition.kpis.figure_cache import cached, filters_key
 from coalition.kpis.filters import FilterError, Filters
 from coalition.kpis.participants import participant_rows, participants_chart
 from coalition.kpis.queries import number
@@ -159,19 +161,27 @@ class DashboardView(BaseView):
         per_office = ({office.id: row for office, row in zip(by_office, others, strict=True)}
                       if filters.office is None else {filters.office.id: values})
         cards = [self._card(key, sub, values, before, links) for key, sub in CARDS]
-        figures = {
-            "outcomes": self._outcomes(values, links, rtl),
-            "counterparts": charts.horizontal_bars(
-                [str(label) for _code, label in COUNTERPART_CATEGORIES],
-                [values[key] for key in COUNTERPART_KEYS],
-                [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
-            "activity": self._activity(audience, tracks, filters, links, rtl),
-            "trainings": self._trainings(audience, filters, links, rtl),
-            "participants": participants_chart(values, rtl),
-            "partnerships": self._partnerships(audience, filters, links, rtl),
-            "offices": self._offices(offices, per_office, links, rtl),
-        }
-        states = {name: charts.state(figure) for name, figure in figures.items()}
+        def build() -> dict[str, tuple[str, str | None]]:
+            figures = {
+                "outcomes": self._outcomes(values, links, rtl),
+                "counterparts": charts.horizontal_bars(
+                    [str(label) for _code, label in COUNTERPART_CATEGORIES],
+                    [values[key] for key in COUNTERPART_KEYS],
+                    [links.url(key) or "" for key in COUNTERPART_KEYS], rtl),
+                "activity": self._activity(audience, tracks, filters, links, rtl),
+                "trainings": self._trainings(audience, filters, links, rtl),
+                "participants": participants_chart(values, rtl),
+                "partnerships": self._partnerships(audience, filters, links, rtl),
+                "offices": self._offices(offices, per_office, links, rtl),
+            }
+            return {name: (str(charts.to_json(figure)), charts.state(figure))
+                    for name, figure in figures.items()}
+
+        # the charts as sent, until a write: their links are the user's (what they may open)
+        # and their words in the user's language
+        drawn = cached("charts", (audience, current_user.get_id(), language(),
+                                  request.script_root, filters_key(filters)), build)
+        states = {name: state for name, (_text, state) in drawn.items()}
         if values["cases.total"] is None:  # the outcomes of cases this reader may not see
             states["outcomes"] = "hidden"
         if states["participants"] == "empty" and any(
@@ -188,7 +198,7 @@ class DashboardView(BaseView):
             "dashboard/index.html", filters=filters, previous=previous, cards=cards,
             activity_views=[_("All work"), *(BY_KEY[key].label for key in ACTIVITY_KEYS)],
             values=values, kpis=KPIS, outcome_rows=self._outcome_rows(values),
-            figures={name: charts.to_json(fig) for name, fig in figures.items()},
+            figures={name: Markup(text) for name, (text, _state) in drawn.items()},
             ignored=self._ignored(filters),
             monitoring=monitoring.section(audience, filters, links, rtl, _months, _month_span),
             detainees=detainees_section(values, links),
@@ -251,25 +261,35 @@ class DashboardView(BaseView):
     def _activity(audience: Audience, tracks: list, filters: Filters, links: Links,
                   rtl: bool):
         """Records logged per month, stacked by track; a selector picks the kind of work."""
-        totals = {(month, track): row for (track, month), row in visible_breakdown(
-            audience, filters, ACTIVITY_KEYS, ("track", "month")).items()}
-        found = sorted({month for month, _track in totals if month})
+        rows = visible_breakdown(audience, filters, ACTIVITY_KEYS, ("track", "month"))
+        found = sorted({month for _track, month in rows if month})
         months = _months(found[0], found[-1]) if found else []
         by_id = {track.id: track for track in tracks}
-        track_ids = [t.id for t in tracks] + ([None] if any(t is None for _m, t in totals)
+        track_ids = [t.id for t in tracks] + ([None] if any(t is None for t, _m in rows)
                                               else [])
+        # each track's monthly figures of each kind of work, filled in one pass over the rows
+        position = {month: n for n, month in enumerate(months)}
+        grid: dict[tuple, list[float]] = {(track_id, key): [0] * len(months)
+                                          for track_id in track_ids for key in ACTIVITY_KEYS}
+        for (track_id, month), row in rows.items():
+            for key, value in row.items():
+                if month and (track_id, key) in grid:
+                    grid[track_id, key][position[month]] = value
+        # each month's days, as a link to the records behind a bar takes them
+        spans = ["+to+".join(d.isoformat() for d in _month_span(m, filters)) for m in months]
 
         def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list, str]]:
             result = []
             for track_id in track_ids:
                 track = by_id.get(track_id)
-                values = [sum(totals.get((m, track_id), {}).get(k, 0) for k in keys)
-                          for m in months]
+                values = (grid[track_id, keys[0]] if len(keys) == 1 else
+                          list(map(sum, zip(*(grid[track_id, key] for key in keys),
+                                            strict=True))))
                 link = (links.url(keys[0], template=True, track=track)
                         if drill and track is not None else None) or ""
-                periods = ["+to+".join(d.isoformat() for d in _month_span(m, filters))
-                           if link and value else "" for m, value in zip(months, values,
+                periods = ([span if value else "" for span, value in zip(spans, values,
                                                                          strict=True)]
+                           if link else [""] * len(months))
                 result.append((_name(track) if track else _("No track"), values, periods,
                                link))
             return result

@@ -16,7 +16,8 @@ rules of the records it counts:
 Suppression is decided on the whole table of sensitive figures — every office and the
 coalition, under the same period, track and project — so a cell is hidden or shown alike
 whichever office is asked for and whoever asks: the pattern depends on the records and the
-filters only. Anything that caches figures as shown must key them by `Audience` too.
+filters only. Anything that caches figures as shown must key them by `Audience` too, as
+`figures()` and `visible_breakdown()` do (`coalition.kpis.figure_cache`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ from sqlalchemy import select
 from coalition import access
 from coalition.database import db
 from coalition.kpis.definitions import BREAKDOWN, BY_KEY, KPIS, LINES, Kpi
+from coalition.kpis.figure_cache import cached, filters_key
 from coalition.kpis.filters import Filters
 from coalition.kpis.queries import Number, breakdown, compute_many
 from coalition.offices.models import Office
@@ -142,11 +144,20 @@ class Figures:
 
 def figures(audience: Audience, asks: Sequence[tuple[Filters, Iterable[str] | None]],
             below: int | None = None) -> list[Figures]:
-    """The figures (all, or those named) under each filters, as `audience` may see them."""
+    """The figures (all, or those named) under each filters, as `audience` may see them:
+    from the cache while no write has moved the data version, else computed."""
     below = suppress_below() if below is None else below
     if audience.public():  # a figure not marked publishable never reaches them
         asks = [(replace(filters, published=True), keys) for filters, keys in asks]
     wanted = [(filters, list(BY_KEY) if keys is None else list(keys)) for filters, keys in asks]
+    parts = (audience, below, tuple((filters_key(filters), tuple(keys))
+                                    for filters, keys in wanted))
+    return cached("figures", parts, lambda: _figures(audience, wanted, below))
+
+
+def _figures(audience: Audience, wanted: Sequence[tuple[Filters, list[str]]],
+             below: int) -> list[Figures]:
+    """The figures named under each filters, as `audience` may see them, computed."""
     readings = [{key: audience.reading(BY_KEY[key], filters) for key in keys}
                 for filters, keys in wanted]
     computed = [(filters, [key for key in keys if readings[n][key] != RESTRICTED])
@@ -192,9 +203,12 @@ def visible_breakdown(audience: Audience, filters: Filters, keys: Iterable[str],
     """A breakdown by month or by a column, of the figures the audience sees as they are:
     such breakdowns are not protected cell by cell, so others are left out."""
     shown = [key for key in keys if audience.reading(BY_KEY[key], filters) == EXACT]
+    if not shown:
+        return {}
     if audience.public():
         filters = replace(filters, published=True)
-    return breakdown(filters, shown, by) if shown else {}
+    parts = (audience, filters_key(filters), tuple(shown), tuple(by))
+    return cached("breakdown", parts, lambda: breakdown(filters, shown, by))
 
 
 # --- the table of sensitive figures, and secondary suppression -------------------------------

@@ -1,0 +1,161 @@
+"""Benchmark of twenty people at once on gunicorn with three workers (not a test).
+
+Generates the KPI benchmark's database (bench_kpis.generate: 200,000 activity records and
+50,000 cases over ten years, six offices, rollups built) with ten leadership and ten
+coordinator accounts, starts gunicorn with three workers on the loopback only
+(127.0.0.1, a free port), runs bench/locustfile.py headless — twenty people signed in
+through the real form, opening the dashboard, the API and the meetings list, coordinators
+saving meetings — for a minute, then stops gunicorn and prints p50 and p95 per page,
+requests per second and failures. It stops by itself: locust after --seconds, everything
+after --seconds + 120 at most.
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python bench/bench_load.py [--users 20] [--seconds 60] [--activities 200000]
+        [--cases 50000] [--cache SimpleCache|FileSystemCache|NullCache]
+
+Targets (issue 16) on this 2-core machine: dashboard p95 under 400 ms, API p95 under 150 ms,
+meetings list p95 under 300 ms, no failure, at least 40 requests a second.
+"""
+
+import argparse
+import csv
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import _common  # first: every file of the run goes under a temporary folder
+from bench_kpis import generate
+from flask_migrate import upgrade
+
+from app import create_app
+from coalition.database import db
+from coalition.models import Office, User
+
+PASSWORD = "benchmark password for the load"
+BIN = os.path.dirname(sys.executable)
+#: locust's name of each page the targets are about, and its p95 limit in ms
+PAGES = {"/dashboard/": 400, "/api/kpis": 150, "/meetings/": 300}
+
+
+def accounts(readers: int, coordinators: int) -> None:
+    """reader0 … (leadership) and coordinator0 … (each of an office, in turn)."""
+    offices = [office.id for office in db.session.query(Office).order_by(Office.id)]
+    users = [User(username=f"reader{n}", role="leadership") for n in range(readers)]
+    users += [User(username=f"coordinator{n}", role="coordinator",
+                   office_id=offices[n % len(offices)]) for n in range(coordinators)]
+    for user in users:
+        user.set_password(PASSWORD)
+    db.session.add_all(users)
+    db.session.commit()
+
+
+def free_port() -> int:
+    """A port of the loopback no one listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(base: str, seconds: float) -> None:
+    """Wait until the sign-in page answers."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/login", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn and its workers (its own process group), by force if it lingers."""
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=5)
+
+
+def main() -> None:
+    """Generate the data, serve it with gunicorn, run locust, print what it saw."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--activities", type=int, default=200_000)
+    parser.add_argument("--cases", type=int, default=50_000)
+    parser.add_argument("--cache", default="SimpleCache",
+                        choices=("SimpleCache", "FileSystemCache", "NullCache"),
+                        help="Where the workers keep computed figures: each its own (the "
+                             "default), in files they share, or nowhere.")
+    parser.add_argument("--no-cache", action="store_true", help="The same as --cache NullCache.")
+    options = parser.parse_args()
+    cache = "NullCache" if options.no_cache else options.cache
+    machine = _common.machine()
+    database = f"sqlite:///{_common.WORK}/bench.sqlite"
+    # the accounts' passwords are hashed as the server checks them: no re-hash (a write)
+    # at each sign-in
+    hashing = "pbkdf2:sha256:1000"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench",
+                      "PASSWORD_HASH_METHOD": hashing})
+    with app.app_context():
+        upgrade()
+        began = time.perf_counter()
+        generate(options.activities, options.cases)
+        accounts(options.users // 2, options.users - options.users // 2)
+        print(f"generated {options.activities:,} activity records and {options.cases:,} cases "
+              f"in {time.perf_counter() - began:.1f} s", flush=True)
+        db.session.remove()
+        db.engine.dispose()
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "bench",
+           "PASSWORD_HASH_METHOD": hashing, "BENCH_PASSWORD": PASSWORD,
+           "CACHE_TYPE": cache, "CACHE_DIR": str(_common.WORK / "figure-cache")}
+    server = subprocess.Popen(
+        [f"{BIN}/gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "app:create_app()"],
+        cwd=_common.ROOT, env=env, start_new_session=True)
+    stats = _common.WORK / "load"
+    try:
+        wait_until_up(base, 120)
+        print(f"gunicorn, 3 workers, on {base}; {options.users} users for "
+              f"{options.seconds} s (figure cache: {cache})", flush=True)
+        subprocess.run(
+            [f"{BIN}/locust", "-f", str(_common.ROOT / "bench" / "locustfile.py"),
+             "--headless", "--users", str(options.users),
+             "--spawn-rate", str(options.users), "--run-time", f"{options.seconds}s",
+             "--stop-timeout", "10", "--host", base, "--csv", str(stats), "--only-summary",
+             "--loglevel", "WARNING"],
+            cwd=_common.ROOT, env=env, timeout=options.seconds + 120, check=False)
+    finally:
+        stop(server)
+
+    with open(f"{stats}_stats.csv", newline="") as file:
+        rows = {row["Name"]: row for row in csv.DictReader(file)}
+    print(f"{'page':28} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'req/s':>7}")
+    for name, row in rows.items():
+        print(f"{name:28} {row['Request Count']:>9} {row['Failure Count']:>9} "
+              f"{row['50%']:>8} {row['95%']:>8} {float(row['Requests/s']):7.1f}")
+    total = rows["Aggregated"]
+    for name, limit in PAGES.items():
+        machine.target(f"{name} p95 with {options.users} users", float(rows[name]["95%"]), limit,
+                       "ms")
+    machine.target("failures", float(total["Failure Count"]), 1, "requests")
+    machine.at_least("throughput", float(total["Requests/s"]), 40, "requests/s")
+    machine.summary()
+
+
+if __name__ == "__main__":
+    main()

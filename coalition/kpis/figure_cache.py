@@ -1,0 +1,80 @@
+"""The cache of computed figures, keyed by what was asked, who asks and the data version.
+
+Every write to the records moves the data version in its own transaction
+(`coalition.kpis.rollups.data_version`), so an answer kept under a version is the answer for
+the records as they were at that version: a write makes every earlier answer unreachable at
+once, in every worker, with no invalidation to forget. The version is read before the figures
+are computed, so an answer is never older than the version it is kept under. It is a random
+token rather than a count: a transaction rolled back after caching what it saw leaves a
+version no later write will take again.
+
+Answers are kept per `Audience` (`coalition.kpis.visibility`): two readers who may see
+different figures never share one. The key also covers every filter (every field of
+`Filters`, whatever is added to it), the KPIs and groupings asked, the small-cell threshold
+and the definitions, so a deploy that changes a KPI never reads answers computed under the
+old one (which matters with Redis, whose entries outlive a process).
+
+Flask-Caching keeps the answers (`coalition.extensions.cache`): in the process by default,
+on Redis with CACHE_REDIS_URL. A cache that fails is skipped: the figures are computed.
+"""
+
+import hashlib
+from collections.abc import Callable, Hashable
+from dataclasses import fields
+from datetime import date
+from typing import Any, TypeVar
+
+from flask import current_app
+
+from coalition.extensions import cache
+from coalition.kpis import rollups
+from coalition.kpis.definitions import KPIS
+from coalition.kpis.filters import Filters
+
+T = TypeVar("T")
+
+#: what the cached answers are; raise it when their form changes
+FORM = 1
+DEFINITIONS = hashlib.sha256(repr([
+    FORM, *((k.key, k.model.__tablename__, k.date, k.where, k.total, k.period, k.until,
+             k.sensitive, k.dimensions) for k in KPIS)]).encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Hashable:
+    """A filter's value as plain data: a record (office, track, project) by its kind and id."""
+    if value is None or isinstance(value, bool | int | str | date):
+        return value
+    return type(value).__name__, getattr(value, "id", repr(value))
+
+
+def filters_key(filters: Filters) -> tuple:
+    """Every filter, by name, as plain data."""
+    return tuple((field.name, _plain(getattr(filters, field.name))) for field in fields(filters))
+
+
+def key(kind: str, version: str, parts: Hashable) -> str:
+    """The cache key of an answer of `kind` (figures, breakdown) to `parts` at `version`."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"kpis:{kind}:{DEFINITIONS}:{version}:{digest}"
+
+
+def cached(kind: str, parts: Hashable, compute: Callable[[], T]) -> T:
+    """The answer to `parts` at the current data version: from the cache, else computed
+    and kept."""
+    version = rollups.data_version()
+    if version is None:
+        return compute()
+    name = key(kind, version, parts)
+    try:
+        found = cache.get(name)
+    except Exception:  # a cache that fails (Redis away) is no reason to fail the page
+        current_app.logger.exception("the figure cache could not be read")
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    try:
+        cache.set(name, value)
+    except Exception:
+        current_app.logger.exception("the figure cache could not be written")
+    return value
