@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 import _common  # first: every file of the run goes under a temporary folder
 from flask_migrate import upgrade
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 
 from app import create_app
 from coalition.choices import (
@@ -148,6 +148,13 @@ def generate(activities: int, cases: int) -> None:
     db.session.commit()
 
 
+def _empty_schema() -> None:
+    """Drop and recreate PostgreSQL's public schema: the bench's tables, gone."""
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
 def write_meeting(app, office: int = 1) -> None:
     """Save one meeting, as a form does: the rollups and the data version move."""
     with app.app_context():
@@ -182,20 +189,32 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--no-cache", action="store_true",
                         help="Compute every figure afresh (CACHE_TYPE=NullCache).")
+    parser.add_argument("--database", metavar="URL",
+                        help="A PostgreSQL database the bench may empty (its public schema is "
+                             "dropped before and after), e.g. "
+                             "postgresql://postgres@127.0.0.1:5432/bench; default: SQLite in "
+                             "a temporary folder.")
     options = parser.parse_args()
     machine = _common.machine()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{_common.WORK}/bench.sqlite",
+    uri = (options.database.replace("postgresql://", "postgresql+psycopg://")
+           if options.database else f"sqlite:///{_common.WORK}/bench.sqlite")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri,
                       "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       **({"CACHE_TYPE": "NullCache"} if options.no_cache else {})})
     with app.app_context():
+        if options.database:
+            _empty_schema()
         upgrade()
         began = time.perf_counter()
         generate(options.activities, options.cases)
+        if options.database:  # the planner's statistics, as autovacuum would gather them
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("ANALYZE"))
         meetings = db.session.scalar(select(func.count()).select_from(Meeting))
         print(f"generated {options.activities:,} activity records and {options.cases:,} "
               f"cases, rollups built, in {time.perf_counter() - began:.1f} s; figure cache: "
-              f"{app.config['CACHE_TYPE']}")
+              f"{app.config['CACHE_TYPE']}; database: {db.engine.dialect.name}")
         statements = [0]
         event.listen(db.engine, "before_cursor_execute",
                      lambda *_args: statements.__setitem__(0, statements[0] + 1))
@@ -230,6 +249,8 @@ def main() -> None:
                            results[url, "just after a write"], limit, "ms")
     with app.app_context():
         db.session.remove()
+        if options.database:
+            _empty_schema()
         db.engine.dispose()
     machine.summary()
 
