@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import or_
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
@@ -359,6 +360,21 @@ class RecordView(ModelView):
             if request.method == "GET" and form.office.data is None:
                 form.office.data = current_user.office
 
+    def _live_choices(self, form, obj: Any = None) -> None:
+        """A select of one related record offers none from the trash; the one already chosen
+        stays, so an edit keeps it."""
+        for relation in sa_inspect(self.model).relationships:
+            target = relation.mapper.class_
+            if (relation.uselist or relation.key not in form
+                    or not hasattr(target, "deleted_at")):
+                continue
+            chosen = getattr(getattr(obj, relation.key, None), "id", None)
+            live = target.deleted_at.is_(None)
+            field = form[relation.key]
+            field.query = db.session.query(target).filter(
+                live if chosen is None else or_(live, target.id == chosen))
+            field._object_list = None  # a list read before this point was the unfiltered one
+
     @staticmethod
     def _blank_choices(form) -> None:
         """Show an empty choice as a dash (WTForms 3.3 would show its value, "__None")."""
@@ -390,6 +406,7 @@ class RecordView(ModelView):
     def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
         self._no_default(form, fresh=True)
+        self._live_choices(form)
         self._limit_office_choices(form)
         self._blank_choices(form)
         mark_fields(form, self.personal_fields)
@@ -399,6 +416,7 @@ class RecordView(ModelView):
     def edit_form(self, obj: Any = None) -> Any:
         form = super().edit_form(obj)
         self._no_default(form, fresh=False)
+        self._live_choices(form, obj)
         self._limit_office_choices(form)
         self._blank_choices(form)
         mark_fields(form, self.personal_fields)

@@ -322,3 +322,31 @@ def test_the_donor_workbook_of_a_campaign_holds_only_its_work(app, world, login)
     text = " ".join(str(cell) for sheet in book.worksheets
                     for row in sheet.iter_rows(values_only=True) for cell in row if cell)
     assert "حملة المعتقلين" in text and "لقاء الحملة" in text and "لقاء آخر" not in text
+
+
+def test_a_campaign_in_the_trash_is_offered_on_no_form_but_stays_where_chosen(
+        app, world, coordinator_client):
+    with app.app_context():
+        live, trashed = make_campaign(world["office_a"]), make_campaign(world["office_a"])
+        meeting = make_meeting(world["office_a"], campaign_id=trashed.id)
+        live_id, trashed_id, meeting_id = live.id, trashed.id, meeting.id
+        trashed.deleted_at = trashed.created_at
+        db.session.commit()
+
+    def offered(url: str) -> set[str]:
+        page = coordinator_client.get(url).get_data(as_text=True)
+        select = page[page.index('id="campaign"'):]
+        return set(re.findall(r'<option[^>]*value="(\d+)"', select[:select.index("</select>")]))
+
+    assert offered("/meetings/new/") == {str(live_id)}
+    # the meeting already linked keeps its campaign: the edit shows it and saves unchanged
+    assert offered(f"/meetings/edit/?id={meeting_id}") == {str(live_id), str(trashed_id)}
+    _model, data, _f, _v = office_forms(world)["meetings"]
+    saved = coordinator_client.post(f"/meetings/edit/?id={meeting_id}", data={
+        **data, "campaign": str(trashed_id), "record_version": "1"})
+    assert saved.status_code == 302, form_errors(saved)
+    refused = coordinator_client.post("/meetings/new/", data={**data, "campaign": str(trashed_id)})
+    assert refused.status_code == 200  # not a valid choice on a new meeting
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).campaign_id == trashed_id
+        assert db.session.query(Meeting).count() == 1

@@ -5,7 +5,6 @@ from typing import Any
 from flask_login import current_user
 
 from coalition import access
-from coalition.database import db
 from coalition.views import RecordView
 
 
@@ -15,15 +14,17 @@ class MeetingView(RecordView):
     column_default_sort = ("date", True)
 
     def _offer_events(self, form: Any) -> None:
-        """The events a meeting may be held during: the latest first, none in the trash, and
-        for a coordinator only their own office's (the rule a meeting's event follows)."""
+        """The events a meeting may be held during, the latest first (the trash left out as in
+        every select); a coordinator's only their own office's (the rule a meeting's event
+        follows)."""
         if "event" not in form:
             return
         event = self.model.event.property.mapper.class_
-        query = db.session.query(event).filter(event.deleted_at.is_(None))
+        query = form.event.query
         if access.scope(current_user, access.WRITE, self.kind) == access.OWN:
             query = query.filter(event.office_id == current_user.office_id)
         form.event.query = query.order_by(event.date.desc(), event.id.desc())
+        form.event._object_list = None  # read again from this query
 
     def create_form(self, obj: Any = None) -> Any:
         form = super().create_form(obj)
