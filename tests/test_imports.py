@@ -3,6 +3,7 @@
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -973,3 +974,68 @@ def test_a_workbook_name_with_markup_stays_text(app, world, login):
     book.save(buffer)
     page = upload(client, buffer.getvalue()).get_data(as_text=True)
     assert "<b>x<b>" not in page and "&lt;b&gt;x&lt;b&gt;" in page
+
+
+# --- the sheet reader against openpyxl's -------------------------------------------------
+def _cell_types_workbook() -> bytes:
+    """Every kind of cell a filled template may hold, with gaps, as openpyxl writes it."""
+    from datetime import datetime, time, timedelta
+
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "meetings"
+    ws.append(["text", 1, 2.5, True, False, date(2024, 3, 1), datetime(2024, 3, 1, 10, 30),
+               time(9, 15), timedelta(hours=30), None, "  spaced  ", "=1+1", "#N/A", 1e20, -3,
+               "مرحبا\nسطر", "٢٠٢٤/٠٣/٠١"])
+    ws["A5"] = "after a gap"
+    ws["Z7"] = 0
+    ws.cell(row=9, column=2, value=CellRichText(["plain ", TextBlock(InlineFont(b=True), "bold")]))
+    book.create_sheet("contacts")
+    book.create_sheet("trainings")["C4"] = "only cell"
+    return as_bytes(book)
+
+
+def _odd_sheet_workbook() -> bytes:
+    """A sheet part written by hand: rows and cells without references, a row number with a
+    decimal point, a row repeated, rich inline text, each type code."""
+    rows = (b'<row><c t="inlineStr"><is><t>no references</t></is></c><c><v>7</v></c></row>'
+            b'<row r="3.0"><c r="B3" t="b"><v>1</v></c><c t="e"><v>#DIV/0!</v></c>'
+            b'<c t="str"><f>A1</f><v>saved result</v></c><c t="d"><v>2024-02-29</v></c></row>'
+            b'<row r="2"><c r="A2" t="inlineStr"><is><t>behind row 3</t></is></c></row>'
+            b'<row r="5"><c r="c5" t="inlineStr"><is><r><t>run </t></r><r><t xml:space="preserve">'
+            b' two</t></r></is></c><c r="E5"/><c r="D5" t="inlineStr"/></row>')
+    return rebuilt(_cell_types_workbook(), replace={"xl/worksheets/sheet2.xml": sheet(rows)})
+
+
+def _saved_by_libreoffice(data: bytes, folder: Path) -> bytes:
+    """The workbook saved again by LibreOffice, as Excel saves it: shared strings, styles."""
+    (folder / "in.xlsx").write_bytes(data)
+    subprocess.run([shutil.which("libreoffice"), "--headless", "--norestore", "--convert-to",
+                    "xlsx", "--outdir", str(folder / "out"), str(folder / "in.xlsx")],
+                   check=True, capture_output=True, timeout=120)
+    return (folder / "out" / "in.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("made", ["openpyxl", "by hand", "libreoffice"])
+def test_sheets_are_read_cell_for_cell_as_openpyxl_reads_them(app, made, tmp_path):
+    from coalition.imports.workbook import Book
+
+    if made == "libreoffice" and not shutil.which("libreoffice"):
+        pytest.skip("LibreOffice is not installed (apt-get install -y libreoffice-calc-nogui)")
+    data = {"openpyxl": _cell_types_workbook, "by hand": _odd_sheet_workbook}.get(
+        made, lambda: _saved_by_libreoffice(_cell_types_workbook(), tmp_path))()
+    kinds = set()
+    with app.app_context(), Book(data) as book:
+        for title in book.titles:
+            reference = openpyxl.load_workbook(io.BytesIO(data), read_only=True,
+                                               data_only=True)[title]
+            reference.reset_dimensions()
+            expected = [tuple(row) for row in reference.iter_rows(values_only=True)]
+            read = [row for _number, row in book.rows(title)]
+            assert read == expected, title
+            kinds |= {type(value).__name__ for row in read for value in row}
+    # each kind of value was there to be compared
+    assert kinds >= {"str", "int", "float", "bool", "datetime", "time", "timedelta", "NoneType"}

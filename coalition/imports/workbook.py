@@ -18,7 +18,10 @@ from xml.parsers import expat
 
 from flask import current_app
 from flask_babel import gettext as _
+from lxml import etree
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 MB = 1024 * 1024
 #: the defaults of the limits, each overridden by its config key (and environment variable)
@@ -98,15 +101,22 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _row_number(text: str, previous: int) -> int:
-    """A row's number as openpyxl reads its r attribute ("7", "7.0", "1e6"), else the next."""
+def _row_number(text: str, previous: int, strict: bool = False) -> int:
+    """A row's number as openpyxl reads its r attribute ("7", "7.0", "1e6"), else the next;
+    `strict`: a number openpyxl stops on raises ValueError."""
     if not text:
         return previous + 1
     try:
         number = float(text)
     except ValueError:
+        if strict:
+            raise
         return previous + 1  # openpyxl stops on it: the rows before it were counted
-    return int(number) if number.is_integer() and 0 < number < 1e10 else previous + 1
+    if number.is_integer() and 0 < number < 1e10:
+        return int(number)
+    if strict:
+        raise ValueError(f"row number {text!r}")
+    return previous + 1
 
 
 @dataclass
@@ -367,7 +377,20 @@ class Book:
 
     def rows(self, title: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """(row number, cell values) of a sheet; its stated size is not trusted."""
-        return enumerate(self._read(self.values, title, values_only=True), start=1)
+        return enumerate(self._read_values(title), start=1)
+
+    def _read_values(self, title: str) -> Iterator[tuple]:
+        """The values of a sheet's rows, as openpyxl's read-only `iter_rows(values_only=True)`
+        gives them, read by lxml: openpyxl's reader builds objects for every cell in Python
+        and was half of an import's time."""
+        worksheet = self.values[title]
+        try:
+            with self.values._archive.open(worksheet._worksheet_path) as part:
+                yield from _SheetValues(worksheet).rows(part)
+        except Exception as error:  # a damaged sheet part, in any of many ways
+            current_app.logger.info("Unreadable sheet %s: %r", title, error)
+            raise WorkbookError(_("The sheet “%(title)s” could not be read; it may be "
+                                  "damaged.", title=title)) from None
 
     def formula_cells(self, title: str) -> set[tuple[int, int]]:
         """(row, column) of every cell of a sheet that holds a formula."""
@@ -398,3 +421,101 @@ class Book:
         """True if any cell of the sheet holds something."""
         return any(any(value is not None and str(value).strip() for value in row)
                    for _number, row in self.rows(title))
+
+
+_MAIN = "{%s}" % SHEET_MAIN_NS
+_ROW_TAG, _VALUE, _INLINE = _MAIN + "row", _MAIN + "v", _MAIN + "is"
+_TEXT, _RUN = _MAIN + "t", _MAIN + "r"
+_REFERENCE = re.compile(r"[A-Za-z]{1,3}[0-9]+")
+
+
+class _SheetValues:
+    """One worksheet's cell values, parsed by lxml the way openpyxl's reader casts them:
+    shared and inline strings, booleans, numbers (dates by their style), ISO dates, error
+    codes; formulas never, only their saved results."""
+
+    def __init__(self, worksheet) -> None:
+        book = worksheet.parent
+        self.strings = worksheet._shared_strings
+        self.epoch = book.epoch
+        self.dates, self.durations = book._date_formats, book._timedelta_formats
+        self.columns: dict[str, int] = {}
+
+    def _column(self, reference: str, letters: str) -> int:
+        """The column of a cell reference met for the first time (openpyxl stops on a
+        reference that is not letters then digits, and so does this)."""
+        if letters == reference or _REFERENCE.fullmatch(reference) is None:
+            raise ValueError(f"cell reference {reference!r}")
+        number = self.columns[letters] = _column_number(letters)
+        return number
+
+    def _value(self, cell) -> Any:
+        kind = cell.get("t")
+        if kind == "inlineStr":
+            found = cell.find(_INLINE)
+            if found is None:
+                return None
+            parts = [child.text or "" for child in found if child.tag == _TEXT]
+            parts += [run.findtext(_TEXT) or "" for run in found if run.tag == _RUN]
+            return "".join(parts)
+        text = cell.findtext(_VALUE) or None
+        if text is None:
+            return None
+        if kind is None or kind == "n":
+            number: int | float = (float(text) if "." in text or "E" in text or "e" in text
+                                   else int(text))
+            style = cell.get("s")
+            if style and int(style) in self.dates:
+                try:
+                    return from_excel(number, self.epoch,
+                                      timedelta=int(style) in self.durations)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            return from_ISO8601(text)
+        return text  # "str" (a formula's text), "e" (an error code) and any other, as written
+
+    def _row(self, row) -> tuple:
+        """A row's values, as wide as its last cell (openpyxl drops any cell written after
+        it that lies beyond it)."""
+        placed = []
+        column = 0
+        columns, value = self.columns, self._value
+        for cell in row.iterchildren(etree.Element):
+            reference = cell.get("r")
+            if reference:
+                letters = reference.rstrip("0123456789")
+                column = columns.get(letters) or self._column(reference, letters)
+            else:
+                column += 1
+            placed.append((column, value(cell)))
+        if not placed:
+            return ()
+        cells = [None] * column
+        for number, found in placed:
+            if number <= column:
+                cells[number - 1] = found
+        return tuple(cells)
+
+    def rows(self, part) -> Iterator[tuple]:
+        """Every row from the first to the last one written, a gap as an empty row."""
+        parse = etree.iterparse(part, events=("end",), tag=_ROW_TAG, resolve_entities=False,
+                                no_network=True, load_dtd=False, huge_tree=False)
+        number, yielded = 0, 0
+        for _event, row in parse:
+            number = _row_number(row.get("r", ""), number, strict=True)
+            if number > yielded:
+                for _gap in range(yielded + 1, number):
+                    yield ()
+                yielded = number
+                yield self._row(row)
+            # what was read is let go: memory stays that of one row
+            row.clear()
+            parent = row.getparent()
+            while row.getprevious() is not None:
+                del parent[0]

@@ -7,6 +7,7 @@ audit trail's "create" entry, and their place in the KPI rollups. Updates of exi
 contacts stay ORM changes, hooks and all.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,20 +114,29 @@ def _rows(batch: _Batch, stamps: dict) -> None:
 
 
 def _insert(model, rows: list[dict]) -> list[int]:
-    """Insert the rows in bulk and return their new ids, in order."""
-    session = db.session
-    if session.get_bind().dialect.name == "sqlite":
+    """Insert the rows in bulk and return their new ids, in order.
+
+    Straight through the table (Core), not the ORM's bulk insert, which looks at every
+    value of every row again for what Core does anyway.
+    """
+    connection = db.session.connection()
+    table = table_of(model)
+    # the ORM's attribute names (`training_kind`) as the table's columns (`kind`)
+    columns = {prop.key: prop.columns[0].key for prop in model.__mapper__.column_attrs}
+    if connection.dialect.name == "sqlite":
         # SQLite cannot tell which id each row of a multi-row INSERT got, so SQLAlchemy
         # would insert them one by one; giving the ids (the next after the largest, as
         # SQLite would) lets it batch. A concurrent writer fails the whole transaction.
-        first = (session.scalar(select(func.max(model.id))) or 0) + 1
+        first = (connection.scalar(select(func.max(table.c.id))) or 0) + 1
         new_ids = list(range(first, first + len(rows)))
         for row, new_id in zip(rows, new_ids, strict=True):
             row["id"] = new_id
-        session.execute(insert(model), rows, execution_options=_SAME_COLUMNS)
+        connection.execute(table.insert(), [{columns.get(key, key): value
+                                             for key, value in row.items()} for row in rows])
         return new_ids
-    result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True),
-                             rows, execution_options=_SAME_COLUMNS)
+    result = connection.execute(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True),
+        [{columns.get(key, key): value for key, value in row.items()} for row in rows])
     return list(result.scalars())
 
 
@@ -146,15 +156,17 @@ def _audit(batch: _Batch, new_ids: list[int]) -> None:
     """A "create" entry in the audit trail for every new record, as the ORM hook writes."""
     table = batch.sheet.model.__tablename__
     masked = SECRETS | {f.name for f in batch.sheet.model.fields if f.personal}
+    left_out = {*SKIPPED, "id", "deleted_at"}
+    # who and when are the same for every entry: asked once, not once a row
+    same = entry_row("create", _Written(table, 0, None), {})
     entries = []
     for row, new_id in zip(batch.rows, new_ids, strict=True):
         changes = {key: [None, MASK if key in masked else _plain(value)]
                    for key, value in row.items()
-                   if key not in SKIPPED and key not in ("id", "deleted_at")
-                   and value not in (None, "")}
-        entries.append(entry_row("create", _Written(table, new_id, row.get("office_id")),
-                                 changes))
-    db.session.execute(table_of(AuditEntry).insert(), entries)
+                   if key not in left_out and value is not None and value != ""}
+        entries.append({**same, "record_id": new_id, "office_id": row.get("office_id"),
+                        "changes": json.dumps(changes, ensure_ascii=False)})
+    db.session.connection().execute(table_of(AuditEntry).insert(), entries)
 
 
 def _plain(value):
