@@ -636,3 +636,51 @@ def test_the_list_page_offers_its_downloads(records_2024, login, app, monkeypatc
     assert link.startswith("/exports/list/meetings.csv?") and "page=" not in link
     lines = client.get(link).get_data().decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and "2024-07-15" in lines[1]
+
+
+def test_rows_written_in_batches_read_back_as_openpyxl_writes_them(app):
+    """A record sheet's rows go in as XML made by SheetWriter.append_rows: each cell reads
+    back as the same cell written openpyxl's way (value, type, number format, quote
+    prefix), and rows appended after them keep their numbers."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    from coalition.exports.cells import SheetWriter
+
+    rows = [
+        ["plain", "نص عربي", 7, 2.5, date(2024, 2, 29), None, "", "  spaced  ", "a & b < c > d"],
+        ["=1+1", "+90 532", "-5", "@home", "line\r\nbreak\tand tab", "x\x01y", "z" * 40_000],
+        [True, Decimal("1.25"), datetime(2024, 3, 1, 10, 30), float("nan"), 10**17],
+        [None, None, "after a slow row"],
+        *([f"row {n}", n, date(2020, 1, 1 + n % 28)] for n in range(2_500)),
+    ]
+
+    def written(batched: bool) -> bytes:
+        book = Workbook(write_only=True)
+        sheet = SheetWriter(book, "records", rtl=True)
+        sheet.widths([12, 12, 12])
+        sheet.header(["a", "b", "c"], repeated=True)
+        if batched:
+            sheet.append_rows(iter(rows))
+        else:
+            for row in rows:
+                sheet.append(row)
+        sheet.append_cells([sheet.cell("last", font=None), sheet.cell(date(2024, 1, 1))])
+        sheet.autofilter(1, 3)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def cells(data: bytes) -> list[tuple]:
+        ws = load_workbook(io.BytesIO(data))["records"]
+        return [(cell.coordinate, cell.value, cell.data_type, cell.number_format,
+                 cell.quotePrefix) for row in ws.iter_rows() for cell in row
+                if cell.value is not None or cell.has_style]
+
+    with app.app_context():
+        batched, one_by_one = written(True), written(False)
+    expected = cells(one_by_one)
+    assert cells(batched) == expected
+    assert len({coordinate[1:] for coordinate, *_rest in expected}) > 2_500
+    assert ("B3", "+90 532", "s", "General", True) in expected  # a quoted text

@@ -10,7 +10,7 @@ work was done, not what happened to whom.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
@@ -178,11 +178,15 @@ class DonorWorkbook:
         count = 0
         for batch in rows.batches():
             linked = rows.partners(batch)
-            for row in batch:
-                values = [show(value) for show, value in zip(shows, row[3:], strict=True)]
-                for i in partners:
-                    values[i] = linked.get((row.source, row.id))
-                sheet.append(values)
+
+            def values(batch: Any = batch, linked: dict = linked) -> Iterator[list]:
+                for row in batch:
+                    shown = [show(value) for show, value in zip(shows, row[3:], strict=True)]
+                    for i in partners:
+                        shown[i] = linked.get((row.source, row.id))
+                    yield shown
+
+            sheet.append_rows(values())
             count += len(batch)
         sheet.autofilter(top, len(spec.columns))
         return count

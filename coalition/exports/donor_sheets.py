@@ -119,9 +119,10 @@ def behind(kpi: Kpi, filters: Filters) -> list:
               if filters.ids(name) is not None), *record_conditions(model, filters)]
 
 
-def pick_name(arabic: str | None, latin: str | None) -> str:
-    """The Arabic or the Latin form of a name, whichever fits the export's language."""
-    return (latin if language() != "ar" and latin else arabic or latin) or ""
+def pick_name(arabic: str | None, latin: str | None, lang: str | None = None) -> str:
+    """The Arabic or the Latin form of a name, whichever fits the export's language (`lang`,
+    when the caller has asked it once for many names)."""
+    return (latin if (lang or language()) != "ar" and latin else arabic or latin) or ""
 
 
 def name_of(record: Any) -> str:
@@ -199,6 +200,7 @@ class Rows:
         if not any(c.show == PARTNERS for c in self.sheet.columns):
             return {}
         found: dict[tuple[int, int], list[str]] = defaultdict(list)
+        lang = language()
         for number, kpi in enumerate(self.kpis):
             ids = [row.id for row in batch if row.source == number]
             relation = getattr(kpi.model, "partners", None)
@@ -213,5 +215,5 @@ class Rows:
                 .where(owner.in_(ids), Partner.deleted_at.is_(None))
                 .order_by(owner, Partner.name_ar))
             for owner_id, name_ar, name_latin in rows:
-                found[(number, owner_id)].append(pick_name(name_ar, name_latin))
+                found[(number, owner_id)].append(pick_name(name_ar, name_latin, lang))
         return {key: "; ".join(names) for key, names in found.items()}
