@@ -409,7 +409,8 @@ class _FastRows:
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
         """Write the rows after those already written."""
-        writer, rendered = self.writer, []
+        writer = self.writer
+        rendered: list[str] = []
         for values in rows:
             xml = self._row(writer.rows + 1, values)
             if xml is None:  # openpyxl's way, after the rows before it
