@@ -114,6 +114,14 @@ def has_feature(user: Any, feature: str) -> bool:
     )
 
 
+def profile(user: Any) -> tuple:
+    """All that the rules above read of a user: two users with the same profile may do the
+    same things (so what is made for one, such as a chart's links, serves the other)."""
+    if user is None or not user.is_authenticated or not user.active:
+        return (None,)
+    return user.role, user.office_id
+
+
 def require(allowed: bool) -> None:
     """Stop the request: sign-in for anonymous users, 403 for signed-in ones."""
     if allowed:

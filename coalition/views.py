@@ -32,6 +32,7 @@ from coalition import access
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
 from coalition.database import Record, Refused, db, utcnow
+from coalition.dates import input_text
 from coalition.evidence.files import files_of, may_attach, may_read
 from coalition.fields import (
     CHOICE,
@@ -237,8 +238,7 @@ class RecordView(ModelView):
         }
         unless_set("form_ajax_refs", {
             name: ajax_ref(name, b.target, *b.field.lookup)
-            for name, b in fields.items()
-            if b.kind == MANY and b.field.lookup and b.target is not None} or None)
+            for name, b in fields.items() if b.field.lookup and b.target is not None} or None)
         self.form_widget_args = {
             **{f.name: {"dir": "ltr"} for f in declared if f.ltr},
             **(mine.form_widget_args or {}),
@@ -366,6 +366,7 @@ class RecordView(ModelView):
         for relation in sa_inspect(self.model).relationships:
             target = relation.mapper.class_
             if (relation.uselist or relation.key not in form
+                    or relation.key in (self.form_ajax_refs or {})  # its look-up does it
                     or not hasattr(target, "deleted_at")):
                 continue
             chosen = getattr(getattr(obj, relation.key, None), "id", None)
@@ -628,16 +629,32 @@ class _Lookup(QueryAjaxModelLoader):
         text = str(pk)
         return super().get_one(int(text)) if text.isdecimal() and len(text) < 10 else None
 
+    def get_query(self):
+        """Office work of a coordinator's own office only (another's could not be chosen);
+        dated records the latest first."""
+        query = super().get_query()
+        office_id = getattr(self.model, "office_id", None)
+        if office_id is not None and access.scope(
+                current_user, access.WRITE, self.model.__tablename__) == access.OWN:
+            query = query.filter(office_id == current_user.office_id)
+        if (dated := getattr(self.model, "date", None)) is not None:
+            query = query.order_by(dated.desc(), self.model.id.desc())
+        return query
+
     def format(self, model):
-        """Both names of a partner while searching, so the right one is picked."""
+        """Both names of a partner while searching, so the right one is picked; a dated
+        record (an event) with its date."""
         if model is None:
             return None
         names = getattr(model, "names", None)
-        if not callable(names):
-            return super().format(model)
-        from coalition.i18n import bilingual
+        if callable(names):
+            from coalition.i18n import bilingual
 
-        return getattr(model, self.pk), bilingual(*names())
+            return getattr(model, self.pk), bilingual(*names())
+        day = getattr(model, "date", None)
+        if isinstance(day, date):
+            return getattr(model, self.pk), f"{model} — {input_text(day)}"
+        return super().format(model)
 
 
 def ajax_ref(name: str, model: type[Any], *fields: str) -> QueryAjaxModelLoader:

@@ -211,9 +211,18 @@ def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordin
         theirs = make_event(world["office_b"], title="فعالية مكتب آخر").id
     check_refused_next_to_the_field(app, world, coordinator_client, "meetings",
                                     {"event": str(theirs)}, "event")
-    # a coordinator is offered only their office's events
-    offered = coordinator_client.get("/meetings/new/").get_data(as_text=True)
-    assert "وفد إلى واشنطن" in offered and "فعالية مكتب آخر" not in offered
+    # a coordinator's look-up offers only their office's events, the latest first, dated
+    with app.app_context():
+        older = make_event(world["office_a"], title="وفد إلى واشنطن الأول",
+                           date=date(2020, 5, 4)).id
+    offered = coordinator_client.get("/meetings/ajax/lookup/?name=event&query=وفد").get_json()
+    assert [pk for pk, _text in offered] == [ours, older]
+    assert offered[1][1] == "وفد إلى واشنطن الأول — 04/05/2020"
+    assert coordinator_client.get("/meetings/ajax/lookup/?name=event&query=فعالية"
+                                  ).get_json() == []
+    # the form no longer lists every event of the office
+    assert "وفد إلى واشنطن" not in coordinator_client.get("/meetings/new/").get_data(
+        as_text=True)
     # an admin, offered every event, is told which rule the choice breaks
     _model, data, _f, _v = office_forms(world)["meetings"]
     refused = login("admin").post("/meetings/new/", data={**data, "event": str(theirs)})

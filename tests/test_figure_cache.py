@@ -18,7 +18,7 @@ from coalition.kpis.filters import Filters
 from coalition.kpis.queries import compute_many
 from coalition.kpis.visibility import Audience, figure_set
 from coalition.models import Case, Meeting, Office, Project, Track, User
-from tests.helpers import make_case, make_meeting, make_person
+from tests.helpers import PASSWORD, make_case, make_meeting, make_person, sign_in
 from tests.test_detainees import english
 from tests.test_imports import as_bytes, office_workbook, upload, written
 from tests.test_kpis import _cards, _figures, _links, add, kpis, tagged, trash
@@ -118,6 +118,32 @@ def test_cached_charts_keep_each_readers_links_and_language(app, world, login):
     names = _figures(english.get("/dashboard/").get_data(as_text=True))["activity"]["data"]
     assert {trace["name"] for trace in names} != {
         trace["name"] for trace in leadership["activity"]["data"]}
+
+
+def test_charts_are_drawn_once_for_readers_the_rules_treat_alike(app, world, login,
+                                                                 monkeypatch):
+    """The charts' links are what a reader may open, which only their role and office
+    decide: a second coordinator of the same office is served the first one's charts, a
+    coordinator of another office gets their own."""
+    from coalition.kpis import views
+
+    with app.app_context():
+        user = User(username="coord_a2", role="coordinator", office_id=world["office_a"])
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        make_case(world["office_a"], consultation_outcome="directed_to_procedure")
+    drawn = []
+    to_json = views.charts.to_json
+    monkeypatch.setattr(views.charts, "to_json", lambda fig: drawn.append(1) or to_json(fig))
+    office_a = f"/dashboard/?office={world['office_a']}"
+    first = _figures(login("coordinator_a").get(office_a).get_data(as_text=True))
+    once = len(drawn)
+    assert once and _links(first["outcomes"])
+    assert _figures(sign_in(app, "coord_a2").get(office_a).get_data(as_text=True)) == first
+    assert len(drawn) == once
+    other = _figures(login("coordinator_b").get(office_a).get_data(as_text=True))
+    assert len(drawn) == 2 * once and not _links(other["outcomes"])
 
 
 def test_a_merge_and_its_undoing_move_the_cached_figures(app, world, login):

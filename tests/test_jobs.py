@@ -393,7 +393,7 @@ def test_a_real_worker_runs_an_import_while_the_page_polls_its_progress(worker_a
     base, worker = worker_and_server
     browser = Browser(base)
     browser.sign_in("coord_a")
-    rows = 6000
+    rows = 20_000  # enough that the import lasts several polls
     body, content_type = _multipart({"csrf_token": browser.csrf("/import/")},
                                     ("workbook", "office.xlsx", meetings_workbook(rows)))
     started = time.monotonic()
@@ -413,7 +413,7 @@ def test_a_real_worker_runs_an_import_while_the_page_polls_its_progress(worker_a
         if state["finished"]:
             break
         assert worker.poll() is None, worker.stdout.read().decode(errors="replace")
-        time.sleep(0.2)
+        time.sleep(0.1)
     final = seen[-1]
     assert final["status"] == DONE, final
     assert final["counts"]["written"] == rows and final["percent"] == 100

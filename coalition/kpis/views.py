@@ -177,9 +177,10 @@ class DashboardView(BaseView):
             return {name: (str(charts.to_json(figure)), charts.state(figure))
                     for name, figure in figures.items()}
 
-        # the charts as sent, until a write: their links are the user's (what they may open)
-        # and their words in the user's language
-        drawn = cached("charts", (audience, current_user.get_id(), language(),
+        # the charts as sent, until a write: their links are those the user may open (the
+        # same for everyone of the same role and office) and their words in the user's
+        # language
+        drawn = cached("charts", (audience, access.profile(current_user), language(),
                                   request.script_root, filters_key(filters)), build)
         states = {name: state for name, (_text, state) in drawn.items()}
         if values["cases.total"] is None:  # the outcomes of cases this reader may not see

@@ -68,7 +68,7 @@ class Meeting(CampaignWork, OfficeWork):
     fields = Fields(
         Field("date", _l("Date"), required=True, listed=True, filtered=True, donor=True),
         *office_work(),
-        Field("event", _l("Held during the event"), imported=False, help=_l(
+        Field("event", _l("Held during the event"), imported=False, lookup=("title",), help=_l(
             "A delegation or conference of the same office the meeting was part of.")),
         Field("counterpart_category", _l("Counterpart category"),
               choices=COUNTERPART_CATEGORIES, listed=True, filtered=True, donor=True),
