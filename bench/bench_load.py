@@ -136,9 +136,12 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=200_000)
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--cache", default="SimpleCache",
-                        choices=("SimpleCache", "FileSystemCache", "NullCache"),
+                        choices=("SimpleCache", "FileSystemCache", "RedisCache", "NullCache"),
                         help="Where the workers keep computed figures: each its own (the "
-                             "default), in files they share, or nowhere.")
+                             "default), in files they share, on Redis (--redis), or nowhere.")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15",
+                        help="The Redis of --cache RedisCache (its keys are the benchmark's "
+                             "own: a prefix of this run).")
     parser.add_argument("--no-cache", action="store_true", help="The same as --cache NullCache.")
     parser.add_argument("--as-issue-machine", action="store_true",
                         help="Give gunicorn and locust only the CPU time of the machine of "
@@ -171,7 +174,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database, "SECRET_KEY": "bench",
            "PASSWORD_HASH_METHOD": hashing, "BENCH_PASSWORD": PASSWORD,
-           "CACHE_TYPE": cache, "CACHE_DIR": str(_common.WORK / "figure-cache")}
+           "CACHE_TYPE": cache, "CACHE_DIR": str(_common.WORK / "figure-cache"),
+           **({"CACHE_REDIS_URL": options.redis, "CACHE_KEY_PREFIX": f"bench-{os.getpid()}:"}
+              if cache == "RedisCache" else {})}
     server = subprocess.Popen(
         [f"{BIN}/gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "app:create_app()"],

@@ -151,3 +151,26 @@ def card_values(tab) -> dict[str, int]:
         """(values) => values.map((value) => [value.closest('[data-kpi]').dataset.kpi,
                                              value.dataset.value])""")
     return {key: float(value) for key, value in found}
+
+
+def test_a_monthly_bar_opens_the_records_of_its_month(server, chromium):
+    """The monthly chart is sent with its months once; the page gives each bar its month and
+    its link, and a click opens that month's records of that kind and track."""
+    context, tab = open_dashboard(chromium, server, "en")
+    tab.goto(f"{server}/dashboard/?year=2024")
+    wait_for_charts(tab)
+    tab.select_option("#activity-view", "1")  # meetings
+    tab.wait_for_function("""() => document.getElementById('chart-activity').data
+        .some((trace) => trace.visible === true && trace.meta.view === 1)""")
+    months = tab.evaluate("""() => document.getElementById('chart-activity').data
+        .map((trace) => trace.x.length)""")
+    assert len(set(months)) == 1 and months[0] == 12, months
+    bar = tab.locator("#chart-activity .bars .point path").filter(
+        has=tab.locator("xpath=self::*[not(@d='M0,0Z')]")).first
+    with tab.expect_navigation():
+        bar.click(force=True)
+    opened = tab.url
+    assert "/meetings/" in opened and re.search(r"2024-\d\d-01\+to\+2024-\d\d-\d\d", opened), opened
+    assert tab.locator("table.model-list tbody tr").count() > 0
+    assert not tab.errors, tab.errors
+    context.close()

@@ -30,6 +30,7 @@ from tests.helpers import (
     office_forms,
     sign_in,
 )
+from tests.test_kpis import _drawn
 
 CROSSINGS = {"tel_abyad": 12016, "bab_al_hawa": 14603, "bab_al_salama": 18601,
              "jarablus": 11852}
@@ -168,7 +169,7 @@ def test_the_demo_reproduces_the_deportation_report(app, demo):
     assert sum(sum(t["y"]) for t in chart["data"]) == 57072
     # each crossing's bars open its figures of that month
     link = chart["data"][0]["meta"]["link"].replace(
-        "__period__", chart["data"][0]["customdata"][0])
+        "__period__", _drawn(chart)["data"][0]["customdata"][0])
     listed = client.get(link).get_data(as_text=True)
     assert re.search(r'class="nav-link active">[^<(]*\(1\)\s*</a>', listed), link
 

@@ -229,30 +229,33 @@ def small_multiples(measures: Sequence[str], names: Sequence[str],
     return {"data": traces, "layout": layout}
 
 
-def over_time(months: Sequence[str],
-              views: Sequence[tuple[str, list[tuple[str, list, list, str]]]],
+def over_time(months: Sequence[str], spans: Sequence[str],
+              views: Sequence[tuple[str, list[tuple[str, list, str]]]],
               rtl: bool) -> Figure:
-    """Stacked monthly bars by track, one set of traces per view (kind of work).
+    """Stacked monthly bars by series, one set of traces per view (kind of work).
 
-    Each trace's `meta` holds its view's number, which the page's selector shows, the link
-    template its bars fill in with the month in their `customdata`, and the whole-number
-    tick step of its view's value axis (null: Plotly's own).
+    Only what is drawn is sent: the months and their days ("YYYY-MM-DD+to+YYYY-MM-DD") go
+    once, in the layout's `meta`, and static/js/dashboard.js gives every trace its months
+    and, for a trace with a link template, each bar with a value its month's days; a
+    trace holds its name and its values. Each trace's `meta` holds its view's number, which
+    the page's selector shows, its link template, and the whole-number tick step of its
+    view's value axis (null: Plotly's own).
     """
-    steps = [whole_step(_top(*(values for _name, values, _periods, _link in series),
-                             stacked=True)) for _label, series in views]
-    x = list(months)
+    steps = [whole_step(_top(*(values for _name, values, _link in series), stacked=True))
+             for _label, series in views]
     traces = [
-        {"type": "bar", "name": _plain([name])[0], "x": x, "y": list(values),
-         "customdata": list(periods), "visible": number == 0,
+        {"type": "bar", "name": _plain([name])[0], "y": list(values), "visible": number == 0,
          "meta": {"view": number, "link": link, "dtick": steps[number]},
          "hovertemplate": "%{fullData.name}<br>%{x}: %{y}<extra></extra>"}
         for number, (_label, series) in enumerate(views)
-        for name, values, periods, link in series
+        for name, values, link in series
     ]
-    top = _top(*(values for _name, values, _p, _l in views[0][1]), stacked=True) if views else 0
+    top = _top(*(values for _name, values, _l in views[0][1]), stacked=True) if views else 0
     return {"data": traces, "layout": _layout(rtl, height=420, barmode="stack", bargap=0.15,
                                               xaxis={"type": "category"},
-                                              yaxis=count_axis(top))}
+                                              yaxis=count_axis(top),
+                                              meta={"months": list(months),
+                                                    "spans": list(spans)})}
 
 
 def to_json(fig: Figure) -> Markup:

@@ -34,7 +34,7 @@ from coalition.kpis.filters import Filters
 T = TypeVar("T")
 
 #: what the cached answers are; raise it when their form changes
-FORM = 1
+FORM = 2
 DEFINITIONS = hashlib.sha256(repr([
     FORM, *((k.key, k.model.__tablename__, k.date, k.where, k.total, k.period, k.until,
              k.sensitive, k.dimensions) for k in KPIS)]).encode()).hexdigest()[:16]

@@ -41,10 +41,9 @@ def deportations_chart(audience: Audience, filters: Filters, links: Links, rtl: 
         link = (links.url(DEPORTATIONS_KEY, template=True,
                           where=(Cond("place", "code", place.code),))
                 if place is not None else None) or ""
-        periods = [days if link and value else "" for days, value in zip(spans, values,
-                                                                         strict=True)]
-        series.append((str(place) if place else _("No place"), values, periods, link))
-    return charts.over_time(months, [(_("Deportations"), series)], rtl) if months else None
+        series.append((str(place) if place else _("No place"), values, link))
+    return (charts.over_time(months, spans, [(_("Deportations"), series)], rtl) if months
+            else None)
 
 
 def section(audience: Audience, filters: Filters, links: Links, rtl: bool,

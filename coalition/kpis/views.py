@@ -279,7 +279,7 @@ class DashboardView(BaseView):
         # each month's days, as a link to the records behind a bar takes them
         spans = ["+to+".join(d.isoformat() for d in _month_span(m, filters)) for m in months]
 
-        def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, list, str]]:
+        def series(keys: tuple[str, ...], drill: bool) -> list[tuple[str, list, str]]:
             result = []
             for track_id in track_ids:
                 track = by_id.get(track_id)
@@ -288,16 +288,12 @@ class DashboardView(BaseView):
                                             strict=True))))
                 link = (links.url(keys[0], template=True, track=track)
                         if drill and track is not None else None) or ""
-                periods = ([span if value else "" for span, value in zip(spans, values,
-                                                                         strict=True)]
-                           if link else [""] * len(months))
-                result.append((_name(track) if track else _("No track"), values, periods,
-                               link))
+                result.append((_name(track) if track else _("No track"), values, link))
             return result
 
         views = [(_("All work"), series(ACTIVITY_KEYS, drill=False))]
         views += [(str(BY_KEY[key].label), series((key,), drill=True)) for key in ACTIVITY_KEYS]
-        return charts.over_time(months, views, rtl)
+        return charts.over_time(months, spans, views, rtl)
 
     @staticmethod
     def _trainings(audience: Audience, filters: Filters, links: Links, rtl: bool):

@@ -15,10 +15,25 @@
     return data.charAt(0) === "/" && data.charAt(1) !== "/" ? data : "";
   }
 
+  /* A monthly chart is sent with its months and their days once, in layout.meta: each
+     trace gets the months, and each bar with a value of a trace with a link its days. */
+  function fill(figure) {
+    var meta = figure.layout && figure.layout.meta;
+    if (!meta || !meta.months) { return figure; }
+    figure.data.forEach(function (trace) {
+      var linked = Boolean(trace.meta && trace.meta.link);
+      trace.x = meta.months;
+      trace.customdata = trace.y.map(function (value, i) {
+        return linked && value ? meta.spans[i] : "";
+      });
+    });
+    return figure;
+  }
+
   function draw(target) {
     var source = document.getElementById(target.getAttribute("data-figure"));
     if (!source) { return; }
-    var figure = JSON.parse(source.textContent);
+    var figure = fill(JSON.parse(source.textContent));
     Plotly.newPlot(target, figure.data, figure.layout, config).then(function (chart) {
       chart.on("plotly_click", function (event) {
         var url = event && event.points && event.points.length ? linkOf(event.points[0]) : "";
