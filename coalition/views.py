@@ -236,8 +236,11 @@ class RecordView(ModelView):
                for f in declared if f.entered},
             **(mine.form_args or {}),
         }
+        # a record part of one other (a meeting of an event) is of its office: a look-up of
+        # one offers a coordinator their own office's; a look-up of many (partners, cited
+        # figures) offers all that may be cited
         unless_set("form_ajax_refs", {
-            name: ajax_ref(name, b.target, *b.field.lookup)
+            name: ajax_ref(name, b.target, *b.field.lookup, own_office=b.kind != MANY)
             for name, b in fields.items() if b.field.lookup and b.target is not None} or None)
         self.form_widget_args = {
             **{f.name: {"dir": "ltr"} for f in declared if f.ltr},
@@ -629,12 +632,16 @@ class _Lookup(QueryAjaxModelLoader):
         text = str(pk)
         return super().get_one(int(text)) if text.isdecimal() and len(text) < 10 else None
 
+    def __init__(self, *args: Any, own_office: bool = False, **options: Any) -> None:
+        super().__init__(*args, **options)
+        self.own_office = own_office
+
     def get_query(self):
-        """Office work of a coordinator's own office only (another's could not be chosen);
-        dated records the latest first."""
+        """With `own_office`, office work of a coordinator's own office only (another's could
+        not be chosen); dated records the latest first."""
         query = super().get_query()
         office_id = getattr(self.model, "office_id", None)
-        if office_id is not None and access.scope(
+        if self.own_office and office_id is not None and access.scope(
                 current_user, access.WRITE, self.model.__tablename__) == access.OWN:
             query = query.filter(office_id == current_user.office_id)
         if (dated := getattr(self.model, "date", None)) is not None:
@@ -657,10 +664,12 @@ class _Lookup(QueryAjaxModelLoader):
         return super().format(model)
 
 
-def ajax_ref(name: str, model: type[Any], *fields: str) -> QueryAjaxModelLoader:
-    """An ajax look-up of `model` records over `fields`."""
+def ajax_ref(name: str, model: type[Any], *fields: str,
+             own_office: bool = False) -> QueryAjaxModelLoader:
+    """An ajax look-up of `model` records over `fields` (see _Lookup for `own_office`)."""
     return _Lookup(name, db.session, model, fields=fields, filters=["deleted_at IS NULL"],
-                   page_size=20, placeholder=_l("Type to search…"), minimum_input_length=1)
+                   page_size=20, placeholder=_l("Type to search…"), minimum_input_length=1,
+                   own_office=own_office)
 
 
 def _shown(value) -> str:

@@ -21,15 +21,15 @@ from openpyxl import LXML
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
-from openpyxl.utils.datetime import to_excel
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 #: the first characters that make a spreadsheet read text as a formula
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -192,9 +192,9 @@ class SheetWriter:
     def append_rows(self, rows: Iterable[Sequence[Any]]) -> None:
         """Write many rows of values, as `append` would, one after the other.
 
-        A write-only sheet takes them as XML made here and parsed by lxml a batch at a time:
-        openpyxl's own way, a cell object and its checks for every value, took three
-        quarters of the time of a workbook of every record.
+        A write-only sheet takes them as XML made here, a batch at a time, put in place when
+        the sheet is closed (see _FastRows): openpyxl's own way, a cell object and its checks
+        for every value, took three quarters of the time of a workbook of every record.
         """
         if not (LXML and isinstance(self.ws, WriteOnlyWorksheet)):
             for row in rows:

@@ -400,11 +400,12 @@ class Book:
                 for cell in row if getattr(cell, "data_type", None) == "f"}
 
     @staticmethod
-    def _read(book, title: str, values_only: bool = False) -> Iterator[tuple]:
-        """The rows of a sheet; a part that cannot be parsed is a WorkbookError."""
+    def _read(book, title: str) -> Iterator[tuple]:
+        """The cells of a sheet's rows, by openpyxl (the formulas: rare, and only where they
+        are); a part that cannot be parsed is a WorkbookError."""
         worksheet = book[title]
         worksheet.reset_dimensions()
-        rows = worksheet.iter_rows(values_only=values_only)
+        rows = worksheet.iter_rows()
         while True:
             with _quiet():
                 try:
@@ -423,7 +424,7 @@ class Book:
                    for _number, row in self.rows(title))
 
 
-_MAIN = "{%s}" % SHEET_MAIN_NS
+_MAIN = f"{{{SHEET_MAIN_NS}}}"
 _ROW_TAG, _VALUE, _INLINE = _MAIN + "row", _MAIN + "v", _MAIN + "is"
 _TEXT, _RUN = _MAIN + "t", _MAIN + "r"
 _REFERENCE = re.compile(r"[A-Za-z]{1,3}[0-9]+")

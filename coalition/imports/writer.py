@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
@@ -20,9 +20,6 @@ from coalition.contacts.models import Contact
 from coalition.database import acting_user_id, db, inserted_in_bulk, table_of, utcnow
 from coalition.imports.layout import PARTNERS, ImportSheet
 from coalition.normalize import contact_key
-
-#: NULLs written out, so that every row has the same columns and one statement takes them all
-_SAME_COLUMNS = {"render_nulls": True}
 
 
 @dataclass(eq=False)
