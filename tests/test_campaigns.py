@@ -223,6 +223,12 @@ def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordin
     # the form no longer lists every event of the office
     assert "وفد إلى واشنطن" not in coordinator_client.get("/meetings/new/").get_data(
         as_text=True)
+    # a look-up of many (the figures a campaign cites) still offers every office's
+    with app.app_context():
+        cited = make_monitoring_figure(world["office_b"], source_name="تقرير مكتب آخر").id
+    found = coordinator_client.get("/campaigns/ajax/lookup/?name=figures&query=تقرير"
+                                   ).get_json()
+    assert [pk for pk, _text in found] == [cited]
     # an admin, offered every event, is told which rule the choice breaks
     _model, data, _f, _v = office_forms(world)["meetings"]
     refused = login("admin").post("/meetings/new/", data={**data, "event": str(theirs)})
