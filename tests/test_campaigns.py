@@ -220,6 +220,9 @@ def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordin
     assert offered[1][1] == "وفد إلى واشنطن الأول — 04/05/2020"
     assert coordinator_client.get("/meetings/ajax/lookup/?name=event&query=فعالية"
                                   ).get_json() == []
+    # a donor reads no meeting form, so no look-up of its events either
+    assert login("donor").get("/meetings/ajax/lookup/?name=event&query=وفد"
+                              ).status_code == 403
     # the form no longer lists every event of the office
     assert "وفد إلى واشنطن" not in coordinator_client.get("/meetings/new/").get_data(
         as_text=True)

@@ -153,10 +153,11 @@ def card_values(tab) -> dict[str, int]:
     return {key: float(value) for key, value in found}
 
 
-def test_a_monthly_bar_opens_the_records_of_its_month(server, chromium):
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_monthly_bar_opens_the_records_of_its_month(server, chromium, lang):
     """The monthly chart is sent with its months once; the page gives each bar its month and
     its link, and a click opens that month's records of that kind and track."""
-    context, tab = open_dashboard(chromium, server, "en")
+    context, tab = open_dashboard(chromium, server, lang)
     tab.goto(f"{server}/dashboard/?year=2024")
     wait_for_charts(tab)
     tab.select_option("#activity-view", "1")  # meetings
