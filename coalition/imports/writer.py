@@ -120,6 +120,7 @@ def _insert(model, rows: list[dict]) -> list[int]:
     table = table_of(model)
     # the ORM's attribute names (`training_kind`) as the table's columns (`kind`)
     columns = {prop.key: prop.columns[0].key for prop in model.__mapper__.column_attrs}
+    statement, new_ids = table.insert(), None
     if connection.dialect.name == "sqlite":
         # SQLite cannot tell which id each row of a multi-row INSERT got, so SQLAlchemy
         # would insert them one by one; giving the ids (the next after the largest, as
@@ -128,13 +129,11 @@ def _insert(model, rows: list[dict]) -> list[int]:
         new_ids = list(range(first, first + len(rows)))
         for row, new_id in zip(rows, new_ids, strict=True):
             row["id"] = new_id
-        connection.execute(table.insert(), [{columns.get(key, key): value
+    else:
+        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
+    result = connection.execute(statement, [{columns.get(key, key): value
                                              for key, value in row.items()} for row in rows])
-        return new_ids
-    result = connection.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True),
-        [{columns.get(key, key): value for key, value in row.items()} for row in rows])
-    return list(result.scalars())
+    return new_ids if new_ids is not None else list(result.scalars())
 
 
 def _link(batch: _Batch, new_ids: list[int], ids: dict[int, int]) -> None:
