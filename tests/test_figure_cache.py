@@ -295,6 +295,55 @@ def test_the_data_version_is_one_read_and_moves_with_every_write(app, world):
         assert rollups.data_version() != version
 
 
+def _rollups_read(app, client, url: str) -> set[str]:
+    """The rollup tables the request of `url` read."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+    return {rollup.table.name for rollup in rollups.ROLLUPS.values()
+            if any(f"FROM {rollup.table.name}" in sql for sql in statements)}
+
+
+def test_after_a_write_only_the_rollup_written_is_read_again(app, world, login):
+    """What was read from a rollup is kept under that rollup's own version: saving a meeting
+    has the API and the dashboard read the meetings' rollup again, and no other; a case,
+    the cases' rollup; the figures stay those of the records."""
+    reader = login("leadership")
+    with app.app_context():
+        make_case(world["office_a"])
+        rollups.rebuild()  # each rollup gets its own version (until then: the data's)
+        db.session.commit()
+    for url in ("/api/kpis", "/dashboard/"):
+        assert "rollup_meetings" in _rollups_read(app, reader, url)
+        assert _rollups_read(app, reader, url) == set()  # nothing changed: all kept
+    add(login("admin"), "meetings", **tagged(world), date="2024-03-01",
+        counterpart_category="intl", topic="form")
+    assert _rollups_read(app, reader, "/api/kpis") == {"rollup_meetings"}
+    assert _rollups_read(app, reader, "/dashboard/") == {"rollup_meetings"}
+    assert kpis(reader) == _direct(app)
+    with app.app_context():
+        make_case(world["office_b"], consultation_outcome="directed_to_procedure")
+    assert _rollups_read(app, reader, "/api/kpis?year=2024") >= {"rollup_cases"}
+    assert _rollups_read(app, reader, "/api/kpis") == {"rollup_cases"}
+    assert kpis(reader) == _direct(app)
+    with app.app_context():  # a rollup with no version of its own goes by the data's
+        db.session.execute(rollups.state.delete().where(
+            rollups.state.c.name == rollups.ROLLUPS[Meeting].version_name))
+        make_case(world["office_b"])
+    assert _rollups_read(app, reader, "/api/kpis") == {"rollup_cases", "rollup_meetings"}
+    with app.app_context():  # the rollups recomputed: every one is read again
+        rollups.rebuild()
+        db.session.commit()
+    assert _rollups_read(app, reader, "/api/kpis") == {
+        rollup.table.name for rollup in rollups.ROLLUPS.values()}
+
+
 def test_an_answer_seen_inside_a_rolled_back_write_is_never_served(app, world):
     operator = Audience.operator()
     with app.app_context():

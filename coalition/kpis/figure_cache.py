@@ -14,6 +14,10 @@ different figures never share one. The key also covers every filter (every field
 and the definitions, so a deploy that changes a KPI never reads answers computed under the
 old one (which matters with Redis, whose entries outlive a process).
 
+Beneath those answers, what was read from one rollup is kept under that rollup's own version
+(`rollups.usable`), so that after a write only the figures of the records written are read
+again (`coalition.kpis.queries`).
+
 Flask-Caching keeps the answers (`coalition.extensions.cache`): in the process by default,
 on Redis with CACHE_REDIS_URL. A cache that fails is skipped: the figures are computed.
 """
@@ -61,7 +65,13 @@ def key(kind: str, version: str, parts: Hashable) -> str:
 def cached(kind: str, parts: Hashable, compute: Callable[[], T]) -> T:
     """The answer to `parts` at the current data version: from the cache, else computed
     and kept."""
-    version = rollups.data_version()
+    return cached_at(rollups.data_version(), kind, parts, compute)
+
+
+def cached_at(version: str | None, kind: str, parts: Hashable,
+              compute: Callable[[], T]) -> T:
+    """The answer to `parts` at `version` (None: not to be kept): from the cache, else
+    computed and kept. The version must be read before what `compute` reads."""
     if version is None:
         return compute()
     name = key(kind, version, parts)

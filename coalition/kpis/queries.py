@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import String, and_, func, or_, select
@@ -24,6 +25,7 @@ from coalition.kpis.definitions import (
     Cond,
     Kpi,
 )
+from coalition.kpis.figure_cache import cached_at, filters_key
 from coalition.kpis.filters import Filters
 
 Number = int | float
@@ -163,7 +165,7 @@ def _rolled(rollup: rollups.Rollup, kpi: Kpi, filters: Filters, grains=rollups.G
 
 
 def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
-                 asks: Sequence[tuple[Filters, object]]):
+                 asks: Sequence[tuple[Filters, object]]) -> tuple:
     """The figures asked of one table, read from its rollup: one SELECT."""
     table = rollup.table
     columns, reached = [], {}
@@ -172,7 +174,7 @@ def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
         reached[parts] = conditions[0]
         value = func.sum(table.c[rollup.measure(kpi)]).filter(and_(*conditions))
         columns.append(func.coalesce(value, 0))
-    return db.session.execute(select(*columns).where(or_(*reached.values()))).one()
+    return tuple(db.session.execute(select(*columns).where(or_(*reached.values()))).one())
 
 
 def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
@@ -186,15 +188,19 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
         for table, kpis in _by_table(keys).items():
             tables[table] += [(index, kpi) for kpi in kpis]
     results: list[dict[str, Number]] = [{} for _ in asks]
-    ready = {} if direct else rollups.usable()[1]
+    versions, ready = ({}, {}) if direct else rollups.usable()
     for every in tables.values():
-        rollup = ready.get(every[0][1].model)
+        model = every[0][1].model
+        rollup = ready.get(model)
         # the rollups know neither approved months, nor files, nor campaigns: those asks
         # read the records (the direct SQL, which the rollups match exactly without them)
         rolled = [(n, kpi) for n, kpi in every if rollup is not None
                   and not record_conditions(kpi.model, asks[n][0])]
         if rolled and rollup is not None:
-            row = _from_rollup(rollup, rolled, asks)
+            parts = (model.__tablename__, tuple((kpi.key, filters_key(asks[n][0]))
+                                                for n, kpi in rolled))
+            row = cached_at(versions.get(model), "rolled", parts,
+                            partial(_from_rollup, rollup, rolled, asks))
             for (n, kpi), value in zip(rolled, row, strict=True):
                 results[n][kpi.key] = number(value)
         asked = [(n, kpi) for n, kpi in every if (n, kpi) not in rolled]
@@ -263,15 +269,18 @@ def _grouped(kpis: Sequence[Kpi], filters: Filters, by: Sequence[str]):
     return select(*ordered, *sums).group_by(*ordered)
 
 
+def _groupable(rollup: rollups.Rollup, by: Sequence[str]) -> bool:
+    """Whether the rollup keeps what `by` groups on."""
+    if "month" in by and not rollup.date:
+        return False
+    return all(DIMENSIONS.get(name, name) in rollup.keys for name in by if name != "month")
+
+
 def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filters,
                     by: Sequence[str]):
-    """The SELECT of a table's KPIs grouped by `by`, from its rollup (None if it cannot)."""
+    """The SELECT of a table's KPIs grouped by `by`, from its rollup (`_groupable`)."""
     table = rollup.table
     names = {name: DIMENSIONS.get(name, name) for name in by if name != "month"}
-    if any(column not in rollup.keys for column in names.values()):
-        return None
-    if "month" in by and not rollup.date:
-        return None
     grains = ("m", "d") if "month" in by else rollups.GRAINS
     groups = [month_of(table.c.day) if name == "month" else table.c[names[name]]
               for name in by]
@@ -287,21 +296,34 @@ def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filter
             .group_by(*groups))
 
 
+def _read_grouped(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filters,
+                  by: Sequence[str]) -> list[tuple]:
+    """The rows of a table's KPIs grouped by `by`, read from its rollup."""
+    return [tuple(row) for row in db.session.execute(_grouped_rollup(rollup, kpis, filters,
+                                                                      by))]
+
+
 def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
               direct: bool = False) -> dict[tuple, dict[str, Number]]:
     """The KPIs grouped by `by` (office, track, project, month or a column of the records),
     one grouped SELECT per table; noughts, and so groups where every figure is nought,
     are left out."""
     result: dict[tuple, dict[str, Number]] = defaultdict(dict)
-    ready = {} if direct else rollups.usable()[1]
+    versions, ready = ({}, {}) if direct else rollups.usable()
     for kpis in _by_table(keys).values():
-        rollup = ready.get(kpis[0].model)
-        if record_conditions(kpis[0].model, filters):
+        model = kpis[0].model
+        rollup = ready.get(model)
+        if record_conditions(model, filters):
             rollup = None  # the rollups know neither approved months, files nor campaigns
-        statement = _grouped_rollup(rollup, kpis, filters, by) if rollup else None
-        if statement is None:
-            statement = _grouped(kpis, filters, by)
-        for row in db.session.execute(statement):
+        rows: Sequence[Sequence]
+        if rollup is None or not _groupable(rollup, by):
+            rows = db.session.execute(_grouped(kpis, filters, by)).all()
+        else:
+            parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), filters_key(filters),
+                     tuple(by))
+            rows = cached_at(versions.get(model), "rolled breakdown", parts,
+                             partial(_read_grouped, rollup, kpis, filters, by))
+        for row in rows:
             group = tuple(row[:len(by)])
             for kpi, value in zip(kpis, row[len(by):], strict=True):
                 result[group][kpi.key] = number(value)

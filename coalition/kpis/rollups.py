@@ -16,8 +16,10 @@ SQL expression per KPI (`Cond.sql`, as the direct SQL uses), shared by those hoo
 `rebuild`, which recomputes every cell from the records and reports any difference.
 
 Every write also moves the data version (`data_version`), which keys the cache of computed
-figures. `kpi_state` holds it, and the fingerprint of the definitions each rollup was last
-rebuilt under: a rollup whose definitions changed since is stale, and read with the direct
+figures, and each rollup it changes moves that rollup's own version, which keys what was read
+from that rollup alone: after a meeting is saved, only the meetings' figures are read again.
+`kpi_state` holds them, and the fingerprint of the definitions each rollup was last rebuilt
+under: a rollup whose definitions changed since is stale, and read with the direct
 SQL until `flask --app app rebuild-rollups` (or `init-db`) recomputes it.
 """
 
@@ -137,6 +139,12 @@ class Rollup:
         return f"rollup:{self.model.__tablename__}"
 
     @property
+    def version_name(self) -> str:
+        """The name in `kpi_state` of the version of this rollup's rows alone, which moves
+        with every change to them: what was read from them is kept under it."""
+        return f"version:{self.table.name}"
+
+    @property
     def fingerprint(self) -> str:
         """A digest of the definitions the rollup is computed under."""
         text = repr([(k.key, k.date, k.where, k.total, k.period, k.until) for k in self.kpis]
@@ -240,8 +248,10 @@ def _insert(connection, rollup: Rollup, select_):
 
 
 def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
-    """Add (sign 1) or take out (-1) the contributions of the records with these ids."""
+    """Add (sign 1) or take out (-1) the contributions of the records with these ids, and
+    move the rollup's own version."""
     ids = sorted(set(ids))
+    _upsert_state(connection, rollup.version_name, uuid.uuid4().hex)
     model = rollup.model
     for first in range(0, len(ids), CHUNK):
         chunk = ids[first:first + CHUNK]
@@ -378,8 +388,10 @@ def data_version() -> str | None:
     return db.session.scalar(select(state.c.value).where(state.c.name == VERSION))
 
 
-def usable() -> tuple[str, dict[type, Rollup]]:
-    """The data version, and the rollups that are up to date with the definitions.
+def usable() -> tuple[dict[type, str], dict[type, Rollup]]:
+    """The rollups that are up to date with the definitions, and the version of each: its
+    own, or the data version (which every write moves) for a rollup that has none yet, not
+    having been written nor rebuilt since it was created or since rollups had versions.
 
     A rollup with no fingerprint was never rebuilt: its table was created empty with its
     records' table (the migration marks those it creates beside existing records stale).
@@ -387,7 +399,9 @@ def usable() -> tuple[str, dict[type, Rollup]]:
     states = _states()
     ready = {model: rollup for model, rollup in writable(db.session.connection()).items()
              if states.get(rollup.name, rollup.fingerprint) == rollup.fingerprint}
-    return states.get(VERSION, "0"), ready
+    versions = {model: version for model, rollup in ready.items()
+                if (version := states.get(rollup.version_name, states.get(VERSION)))}
+    return versions, ready
 
 
 Span = tuple[str, date | None, date | None]
@@ -490,6 +504,7 @@ def rebuild(models: Iterable[type] | None = None, check_only: bool = False) -> l
             connection.execute(table.insert().from_select(rollup.columns,
                                                           rollup.contributions(grain)))
         _upsert_state(connection, rollup.name, rollup.fingerprint)
+        _upsert_state(connection, rollup.version_name, uuid.uuid4().hex)
     if not check_only:
         move_version(connection)
     return differences
