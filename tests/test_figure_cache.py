@@ -296,7 +296,7 @@ def test_the_data_version_is_one_read_and_moves_with_every_write(app, world):
 
 
 def _rollups_read(app, client, url: str) -> set[str]:
-    """The rollup tables the request of `url` read."""
+    """The rollup tables the request of `url` read (and it reads the versions once)."""
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     with app.app_context():
@@ -306,6 +306,7 @@ def _rollups_read(app, client, url: str) -> set[str]:
     finally:
         with app.app_context():
             event.remove(db.engine, "before_cursor_execute", listener)
+    assert sum("FROM kpi_state" in sql for sql in statements) == 1
     return {rollup.table.name for rollup in rollups.ROLLUPS.values()
             if any(f"FROM {rollup.table.name}" in sql for sql in statements)}
 

@@ -209,6 +209,7 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
             tables[table] += [(index, kpi) for kpi in kpis]
     results: list[dict[str, Number]] = [{} for _ in asks]
     versions, ready = ({}, {}) if direct else rollups.usable()
+    asked_keys = {n: filters_key(filters) for n, (filters, _keys) in enumerate(asks)}
     for every in tables.values():
         model = every[0][1].model
         rollup = ready.get(model)
@@ -217,8 +218,8 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
         rolled = [(n, kpi) for n, kpi in every if rollup is not None
                   and not record_conditions(kpi.model, asks[n][0])]
         if rolled and rollup is not None:
-            parts = (model.__tablename__, tuple((kpi.key, filters_key(asks[n][0]))
-                                                for n, kpi in rolled))
+            parts = (model.__tablename__, tuple((kpi.key, n) for n, kpi in rolled),
+                     tuple(asked_keys[n] for n in sorted({n for n, _kpi in rolled})))
             row = cached_at(versions.get(model), "rolled", parts,
                             partial(_from_rollup, rollup, rolled, asks))
             for (n, kpi), value in zip(rolled, row, strict=True):

@@ -280,6 +280,7 @@ _WRITABLE: dict[str, dict[type, Rollup]] = {}
 
 
 def _upsert_state(connection, name: str, value: str) -> None:
+    connection.info.pop(_STATES, None)  # what this transaction read of it is out of date
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(state).values(name=name, value=value)
     connection.execute(statement.on_conflict_do_update(
@@ -378,14 +379,27 @@ register_rollups()
 
 # --- reading ---------------------------------------------------------------------------
 
+_STATES = "kpi_states"
+
+
 def _states() -> dict[str, str]:
-    return dict(db.session.execute(select(state.c.name, state.c.value)).all())
+    """The data version, the rollups' versions and fingerprints: read once a transaction
+    (until it writes them), so that a page asking for figures many times reads them once.
+    Read before the figures, they are never newer than what is computed under them."""
+    connection = db.session.connection()
+    transaction = connection.get_transaction()
+    kept = connection.info.get(_STATES)
+    if kept is not None and kept[0] is transaction:
+        return kept[1]
+    states: dict[str, str] = dict(connection.execute(select(state.c.name, state.c.value)).all())
+    connection.info[_STATES] = (transaction, states)
+    return states
 
 
 def data_version() -> str | None:
     """The data version: it changes with every write of any record (one read of one row).
     None until the first write: a database filled some other way has no version to key on."""
-    return db.session.scalar(select(state.c.value).where(state.c.name == VERSION))
+    return _states().get(VERSION)
 
 
 def usable() -> tuple[dict[type, str], dict[type, Rollup]]:
