@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -144,9 +145,10 @@ class Rollup:
         with every change to them: what was read from them is kept under it."""
         return f"version:{self.table.name}"
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A digest of the definitions the rollup is computed under."""
+        """A digest of the definitions the rollup is computed under (read on every page of
+        figures, computed once)."""
         text = repr([(k.key, k.date, k.where, k.total, k.period, k.until) for k in self.kpis]
                     + [self.keys, GRAINS])
         return hashlib.sha256(text.encode()).hexdigest()[:32]
