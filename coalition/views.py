@@ -660,7 +660,9 @@ class _Lookup(QueryAjaxModelLoader):
             return getattr(model, self.pk), bilingual(*names())
         day = getattr(model, "date", None)
         if isinstance(day, date):
-            return getattr(model, self.pk), f"{model} — {input_text(day)}"
+            # the title isolated (FSI … PDI): an Arabic title keeps its date after it on an
+            # English page too
+            return getattr(model, self.pk), f"\u2068{model}\u2069 — {input_text(day)}"
         return super().format(model)
 
 

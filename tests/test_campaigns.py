@@ -217,7 +217,7 @@ def test_a_meeting_is_held_during_an_event_of_its_own_office(app, world, coordin
                            date=date(2020, 5, 4)).id
     offered = coordinator_client.get("/meetings/ajax/lookup/?name=event&query=وفد").get_json()
     assert [pk for pk, _text in offered] == [ours, older]
-    assert offered[1][1] == "وفد إلى واشنطن الأول — 04/05/2020"
+    assert offered[1][1] == "\u2068وفد إلى واشنطن الأول\u2069 — 04/05/2020"
     assert coordinator_client.get("/meetings/ajax/lookup/?name=event&query=فعالية"
                                   ).get_json() == []
     # a donor reads no meeting form, so no look-up of its events either

@@ -399,7 +399,8 @@ def _states() -> dict[str, str]:
 
 
 def data_version() -> str | None:
-    """The data version: it changes with every write of any record (one read of one row).
+    """The data version: it changes with every write of any record (one read of
+    `kpi_state` a transaction).
     None until the first write: a database filled some other way has no version to key on."""
     return _states().get(VERSION)
 
