@@ -65,10 +65,10 @@ def load_config(instance_path: str) -> dict:
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
         # computed figures, keyed by the data version every write moves: in this process
-        # (SimpleCache) by default, shared by every worker on Redis when CACHE_REDIS_URL is set;
-        # CACHE_TYPE=NullCache computes every figure afresh
-        "CACHE_TYPE": os.environ.get("CACHE_TYPE",
-                                     "RedisCache" if cache_redis_url else "SimpleCache"),
+        # (SimpleCache, pruned a quarter at a time) by default, shared by every worker on
+        # Redis when CACHE_REDIS_URL is set; CACHE_TYPE=NullCache computes every figure afresh
+        "CACHE_TYPE": os.environ.get("CACHE_TYPE", "RedisCache" if cache_redis_url
+                                     else "coalition.kpis.figure_cache.ProcessCache"),
         "CACHE_REDIS_URL": cache_redis_url,
         # CACHE_TYPE=FileSystemCache: files every worker on this machine shares
         "CACHE_DIR": os.environ.get("CACHE_DIR", str(Path(instance_path) / "figure-cache")),

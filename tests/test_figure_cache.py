@@ -385,12 +385,25 @@ def test_the_cache_is_in_the_process_unless_redis_is_configured(tmp_path, monkey
     monkeypatch.delenv("CACHE_REDIS_URL", raising=False)
     monkeypatch.delenv("CACHE_TYPE", raising=False)
     config = load_config(str(tmp_path))
-    assert config["CACHE_TYPE"] == "SimpleCache"
+    assert config["CACHE_TYPE"] == "coalition.kpis.figure_cache.ProcessCache"
     assert config["CACHE_DIR"].startswith(str(tmp_path))  # for CACHE_TYPE=FileSystemCache
     monkeypatch.setenv("CACHE_REDIS_URL", "redis://127.0.0.1:6379/3")
     config = load_config(str(tmp_path))
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/3"
+
+
+def test_a_full_cache_in_the_process_drops_its_oldest_quarter_at_once(app):
+    """Kept in the process (the default), a full cache drops its oldest answers a quarter at
+    a time, rather than sorting them all for each answer it keeps."""
+    with app.app_context():
+        assert isinstance(cache.cache, figure_cache.ProcessCache)
+    kept = figure_cache.ProcessCache(threshold=8, default_timeout=600)
+    for number in range(10):
+        kept.set(f"answer {number}", number)
+    assert [kept.get(f"answer {n}") for n in range(10)] == [None] * 3 + list(range(3, 10))
+    kept.set("answer 10", 10)  # room again: nothing more dropped
+    assert kept.get("answer 3") == 3 and kept.get("answer 10") == 10
 
 
 def test_answers_survive_a_shared_cache(app, world):
