@@ -5,6 +5,8 @@ another."""
 
 import dataclasses
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -273,15 +275,24 @@ def test_each_filter_gets_its_own_answer_from_the_cache(app, world, login):
             assert kpis(reader, **args) == _direct(app, **args), args
 
 
+@contextmanager
+def _statements(app) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile, as they are run."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listener)
+
+
 def test_the_data_version_is_one_read_and_moves_with_every_write(app, world):
     with app.app_context():
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with _statements(app) as statements:
             version = rollups.data_version()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert version and len(statements) == 1
         meeting = make_meeting(world["office_a"], date=date(2024, 3, 5))
         assert rollups.data_version() != version
@@ -297,15 +308,8 @@ def test_the_data_version_is_one_read_and_moves_with_every_write(app, world):
 
 def _rollups_read(app, client, url: str) -> set[str]:
     """The rollup tables the request of `url` read (and it reads the versions once)."""
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with _statements(app) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", listener)
     assert sum("FROM kpi_state" in sql for sql in statements) == 1
     return {rollup.table.name for rollup in rollups.ROLLUPS.values()
             if any(f"FROM {rollup.table.name}" in sql for sql in statements)}

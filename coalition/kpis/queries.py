@@ -150,18 +150,12 @@ def _until(table, kpi: Kpi, filters: Filters) -> list:
     return []
 
 
-def _rolled(rollup: rollups.Rollup, kpi: Kpi, filters: Filters, grains=rollups.GRAINS,
-            dimensions: bool = True) -> tuple[tuple, list]:
-    """The rollup rows of a KPI under the filters: the spans of the period, and every
-    condition (spans, end date, office, track, project)."""
-    table = rollup.table
-    parts = tuple(rollups.spans(*_reach(kpi, filters), grains=grains if rollup.date
-                                else ("y",)))
-    conditions = [rollups.in_spans(table, parts), *_until(table, kpi, filters)]
-    if dimensions:
-        conditions += [table.c[DIMENSIONS[name]] == filters.ids(name)
-                       for name in kpi.dimensions if filters.ids(name) is not None]
-    return parts, conditions
+def _spans(rollup: rollups.Rollup, kpi: Kpi, filters: Filters,
+           grains: Sequence[str] = rollups.GRAINS) -> tuple[rollups.Span, ...]:
+    """The rollup rows a KPI reads under the filters: its period as whole years, months and
+    days (`rollups.spans`)."""
+    return tuple(rollups.spans(*_reach(kpi, filters),
+                               grains=grains if rollup.date else ("y",)))
 
 
 def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
@@ -176,8 +170,9 @@ def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
     reached: dict[tuple, Any] = {}
     spanned = []
     for n, kpi in asked:
-        parts, conditions = _rolled(rollup, kpi, asks[n][0], dimensions=False)
-        reached.setdefault(parts, conditions[0])
+        parts = _spans(rollup, kpi, asks[n][0])
+        if parts not in reached:
+            reached[parts] = rollups.in_spans(table, parts)
         spanned.append(parts)
     flags = {parts: f"s{number}" for number, parts in enumerate(reached)}
     kept = ({rollup.measure(kpi) for _n, kpi in asked} | {kpi.until for _n, kpi in asked
@@ -307,8 +302,10 @@ def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filter
               for name in by]
     values, reached = [], {}
     for kpi in kpis:
-        parts, conditions = _rolled(rollup, kpi, filters, grains, dimensions=False)
-        reached[parts] = conditions[0]
+        parts = _spans(rollup, kpi, filters, grains)
+        if parts not in reached:
+            reached[parts] = rollups.in_spans(table, parts)
+        conditions = [reached[parts], *_until(table, kpi, filters)]
         values.append(func.coalesce(
             func.sum(table.c[rollup.measure(kpi)]).filter(and_(*conditions)), 0))
     shared = [table.c[DIMENSIONS[name]] == filters.ids(name) for name in kpis[0].dimensions
@@ -331,6 +328,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
     are left out."""
     result: dict[tuple, dict[str, Number]] = defaultdict(dict)
     versions, ready = ({}, {}) if direct else rollups.usable()
+    asked = filters_key(filters)
     for kpis in _by_table(keys).values():
         model = kpis[0].model
         rollup = ready.get(model)
@@ -340,8 +338,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
         if rollup is None or not _groupable(rollup, by):
             rows = db.session.execute(_grouped(kpis, filters, by)).all()
         else:
-            parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), filters_key(filters),
-                     tuple(by))
+            parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), asked, tuple(by))
             rows = cached_at(versions.get(model), "rolled breakdown", parts,
                              partial(_read_grouped, rollup, kpis, filters, by))
         for row in rows:
