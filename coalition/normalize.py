@@ -27,16 +27,21 @@ _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
+#: every character with a combining class (accents once decomposed), dropped by translate()
+#: in C rather than tested one by one in Python; Unicode assigns none beyond U+1FFFF
+_COMBINING = dict.fromkeys(c for c in range(0x20000) if unicodedata.combining(chr(c)))
+
+
 def fold(text: str | None) -> str:
     """Fold letter variants, diacritics, case, punctuation and spacing."""
     if not text:
         return ""
+    if text.isascii():  # nothing to normalise, no Arabic, no marks, no accents
+        return " ".join(_PUNCT.sub(" ", text.casefold()).split())
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLDS)
     text = _MARKS.sub("", text)
     # strip Latin accents (é -> e, ş -> s) after Arabic marks are gone
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
+    text = unicodedata.normalize("NFKD", text).translate(_COMBINING)
     return " ".join(_PUNCT.sub(" ", text.casefold()).split())
 
 

@@ -18,7 +18,6 @@ from xml.parsers import expat
 
 from flask import current_app
 from flask_babel import gettext as _
-from lxml import etree
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -424,16 +423,23 @@ class Book:
                    for _number, row in self.rows(title))
 
 
-_MAIN = f"{{{SHEET_MAIN_NS}}}"
-_ROW_TAG, _VALUE, _INLINE = _MAIN + "row", _MAIN + "v", _MAIN + "is"
-_TEXT, _RUN = _MAIN + "t", _MAIN + "r"
+#: element names as expat gives them with namespace_separator="}"
+_MAIN = f"{SHEET_MAIN_NS}}}"
+_ROW_TAG, _VALUE, _INLINE, _TEXT, _RUN = (_MAIN + name for name in ("row", "v", "is", "t", "r"))
 _REFERENCE = re.compile(r"[A-Za-z]{1,3}[0-9]+")
 
 
 class _SheetValues:
-    """One worksheet's cell values, parsed by lxml the way openpyxl's reader casts them:
-    shared and inline strings, booleans, numbers (dates by their style), ISO dates, error
-    codes; formulas never, only their saved results."""
+    """One worksheet's cell values, parsed the way openpyxl's reader casts them: shared and
+    inline strings, booleans, numbers (dates by their style), ISO dates, error codes;
+    formulas never, only their saved results.
+
+    Read by expat, as openpyxl reads, but with a handler per element instead of an object
+    per cell (building those was half of an import's reading). What is taken is what
+    openpyxl's tree gives: every element child of a row is a cell; of a cell, the text of
+    its first <v>, or of its first <is> the <t> children's then each run's first <t>'s; an
+    element's text is the text before its first child element.
+    """
 
     def __init__(self, worksheet) -> None:
         book = worksheet.parent
@@ -450,22 +456,16 @@ class _SheetValues:
         number = self.columns[letters] = _column_number(letters)
         return number
 
-    def _value(self, cell) -> Any:
-        kind = cell.get("t")
+    def _value(self, kind: str | None, style: str | None, text: str | None) -> Any:
+        """A cell's value from its type, its style and its text (that of its <v>, or an
+        inline string's)."""
         if kind == "inlineStr":
-            found = cell.find(_INLINE)
-            if found is None:
-                return None
-            parts = [child.text or "" for child in found if child.tag == _TEXT]
-            parts += [run.findtext(_TEXT) or "" for run in found if run.tag == _RUN]
-            return "".join(parts)
-        text = cell.findtext(_VALUE) or None
-        if text is None:
+            return text
+        if not text:
             return None
         if kind is None or kind == "n":
             number: int | float = (float(text) if "." in text or "E" in text or "e" in text
                                    else int(text))
-            style = cell.get("s")
             if style and int(style) in self.dates:
                 try:
                     return from_excel(number, self.epoch,
@@ -481,42 +481,137 @@ class _SheetValues:
             return from_ISO8601(text)
         return text  # "str" (a formula's text), "e" (an error code) and any other, as written
 
-    def _row(self, row) -> tuple:
-        """A row's values, as wide as its last cell (openpyxl drops any cell written after
-        it that lies beyond it)."""
-        placed = []
-        column = 0
-        columns, value = self.columns, self._value
-        for cell in row.iterchildren(etree.Element):
-            reference = cell.get("r")
-            if reference:
-                letters = reference.rstrip("0123456789")
-                column = columns.get(letters) or self._column(reference, letters)
-            else:
-                column += 1
-            placed.append((column, value(cell)))
-        if not placed:
-            return ()
-        cells = [None] * column
-        for number, found in placed:
-            if number <= column:
-                cells[number - 1] = found
-        return tuple(cells)
-
     def rows(self, part) -> Iterator[tuple]:
         """Every row from the first to the last one written, a gap as an empty row."""
-        parse = etree.iterparse(part, events=("end",), tag=_ROW_TAG, resolve_entities=False,
-                                no_network=True, load_dtd=False, huge_tree=False)
-        number, yielded = 0, 0
-        for _event, row in parse:
-            number = _row_number(row.get("r", ""), number, strict=True)
-            if number > yielded:
-                for _gap in range(yielded + 1, number):
-                    yield ()
-                yielded = number
-                yield self._row(row)
-            # what was read is let go: memory stays that of one row
-            row.clear()
-            parent = row.getparent()
-            while row.getprevious() is not None:
-                del parent[0]
+        done: list[tuple[str, tuple]] = []
+        parser = self._parser(done)
+        number, yielded, last = 0, 0, False
+        while not last:
+            chunk = part.read(1 << 16)
+            last = not chunk
+            failed = None
+            try:
+                parser.Parse(chunk, last)
+            except Exception as error:  # the rows read before it are still given
+                failed = error
+            for reference, values in done:
+                number = _row_number(reference, number, strict=True)
+                if number > yielded:
+                    for _gap in range(yielded + 1, number):
+                        yield ()
+                    yielded = number
+                    yield values
+            done.clear()
+            if failed is not None:
+                raise failed
+
+    def _parser(self, done: list[tuple[str, tuple]]):
+        """An expat parser that adds (a row's r attribute, its values) to `done` as each
+        row ends. Its handlers are closures: the state they share is read fastest so."""
+        columns, column_of, value_of = self.columns, self._column, self._value
+        depth = row = 0  # the open element's depth, and the open row's (0: none)
+        reference = ""
+        placed: list[tuple[int, Any]] = []  # (column, value) of the row's cells
+        column = 0
+        kind = style = value = None  # the cell's type, style and <v> text
+        plain: list[str] | None = None  # its inline string's <t> texts (None: no <is>)
+        runs: list[str] = []  # and its runs' first <t> texts
+        in_inline = in_run = run_text = False
+        reading, into = 0, ""  # the depth of the element whose text is read, and whose
+        texts: list[str] = []
+
+        def start(name: str, attrs: dict) -> None:
+            nonlocal depth, row, reference, placed, column, kind, style, value, plain, runs
+            nonlocal in_inline, in_run, run_text, reading, into, texts
+            if reading:  # a child element ends the text of its parent
+                finish()
+            depth += 1
+            if not row:
+                if name == _ROW_TAG:
+                    row, reference, column, placed = depth, attrs.get("r", ""), 0, []
+                return
+            level = depth - row
+            if level == 1:  # a cell
+                cell = attrs.get("r")
+                if cell:
+                    letters = cell.rstrip("0123456789")
+                    column = columns.get(letters) or column_of(cell, letters)
+                else:
+                    column += 1
+                kind, style, value, plain = attrs.get("t"), attrs.get("s"), None, None
+            elif level == 2:
+                if kind == "inlineStr":
+                    if name == _INLINE and plain is None:
+                        plain, runs, in_inline = [], [], True
+                elif name == _VALUE and value is None:
+                    reading, into, texts = depth, "v", []
+            elif level == 3 and in_inline:
+                if name == _TEXT:
+                    reading, into, texts = depth, "t", []
+                elif name == _RUN:
+                    in_run, run_text = True, False
+                    runs.append("")
+            elif level == 4 and in_run and name == _TEXT and not run_text:
+                run_text = True
+                reading, into, texts = depth, "r", []
+
+        def finish() -> None:
+            """The text read so far is the element's: it ends, or a child element starts."""
+            nonlocal value, reading
+            read = "".join(texts)
+            if into == "v":
+                value = read
+            elif into == "t":
+                plain.append(read)  # type: ignore[union-attr]
+            else:
+                runs[-1] = read
+            reading = 0
+
+        def text(data: str) -> None:
+            if reading == depth:
+                texts.append(data)
+
+        def end(_name: str) -> None:
+            nonlocal depth, row, in_inline, in_run
+            level = depth - row
+            depth -= 1
+            if reading:
+                finish()
+            if not row:
+                return
+            if level == 1:
+                if kind == "inlineStr":
+                    found = None if plain is None else "".join(plain) + "".join(runs)
+                else:
+                    found = value
+                placed.append((column, value_of(kind, style, found)))
+            elif level == 2:
+                in_inline = False
+            elif level == 3:
+                in_run = False
+            elif level == 0:
+                row = 0
+                done.append((reference, _widened(placed, column)))
+
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartElementHandler, parser.EndElementHandler = start, end
+        parser.CharacterDataHandler = text
+        parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _no_declaration
+        return parser
+
+
+def _no_declaration(*_args) -> None:
+    raise ValueError("a DTD or entity declaration in a worksheet")
+
+
+def _widened(placed: list[tuple[int, Any]], column: int) -> tuple:
+    """A row's values, as wide as its last cell (openpyxl drops any cell written after it
+    that lies beyond it)."""
+    if not placed:
+        return ()
+    cells = [None] * column
+    for number, found in placed:
+        if number <= column:
+            cells[number - 1] = found
+    return tuple(cells)

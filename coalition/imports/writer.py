@@ -17,7 +17,14 @@ from sqlalchemy import func, select
 from coalition.audit.models import MASK, SECRETS, SKIPPED, AuditEntry, entry_row
 from coalition.cases.models import Case, new_reference
 from coalition.contacts.models import Contact
-from coalition.database import acting_user_id, db, inserted_in_bulk, table_of, utcnow
+from coalition.database import (
+    acting_user_id,
+    db,
+    insert_rows,
+    inserted_in_bulk,
+    table_of,
+    utcnow,
+)
 from coalition.imports.layout import PARTNERS, ImportSheet
 from coalition.normalize import contact_key
 
@@ -131,9 +138,11 @@ def _insert(model, rows: list[dict]) -> list[int]:
             row["id"] = new_id
     else:
         statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-    result = connection.execute(statement, [{columns.get(key, key): value
-                                             for key, value in row.items()} for row in rows])
-    return new_ids if new_ids is not None else list(result.scalars())
+    as_columns = [{columns.get(key, key): value for key, value in row.items()} for row in rows]
+    if new_ids is not None:
+        insert_rows(connection, table, as_columns)
+        return new_ids
+    return list(connection.execute(statement, as_columns).scalars())
 
 
 def _link(batch: _Batch, new_ids: list[int], ids: dict[int, int]) -> None:
@@ -145,7 +154,7 @@ def _link(batch: _Batch, new_ids: list[int], ids: dict[int, int]) -> None:
     owner, partner = (column.name for column in table.columns)
     links = [{owner: new_id, partner: ref if isinstance(ref, int) else ids[id(ref)]}
              for new_id, refs in zip(new_ids, batch.links, strict=True) for ref in refs]
-    db.session.execute(table.insert(), links)
+    insert_rows(db.session.connection(), table, links)
 
 
 def _audit(batch: _Batch, new_ids: list[int]) -> None:
@@ -162,7 +171,7 @@ def _audit(batch: _Batch, new_ids: list[int]) -> None:
                    if key not in left_out and value is not None and value != ""}
         entries.append({**same, "record_id": new_id, "office_id": row.get("office_id"),
                         "changes": json.dumps(changes, ensure_ascii=False)})
-    db.session.connection().execute(table_of(AuditEntry).insert(), entries)
+    insert_rows(db.session.connection(), table_of(AuditEntry), entries)
 
 
 def _plain(value):
