@@ -156,8 +156,11 @@ REQUIRED = _l("This is required.")
 
 def is_blank(value: Any) -> bool:
     """True for a value that was not given."""
-    return value is None or value == "" or value == [] or (
-        isinstance(value, str) and not value.strip())
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, list) and not value
 
 
 def value_problem(f: Field, value: Any, length: int | None = None) -> str | None:
@@ -194,6 +197,7 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
     """
     present = set(values) if given is None else set(given)
     found: list[tuple[str, str]] = []
+    lengths = lengths or {}
     for f in fields:
         if f.name not in present:
             continue
@@ -202,7 +206,7 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
             if f.required:
                 found.append((f.name, str(REQUIRED)))
             continue
-        message = value_problem(f, value, (lengths or {}).get(f.name))
+        message = value_problem(f, value, lengths.get(f.name))
         if message:
             found.append((f.name, message))
     if fields.rules is not None:

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Arabic letter variants that people type interchangeably.
@@ -38,6 +39,13 @@ def fold(text: str | None) -> str:
         return ""
     if text.isascii():  # nothing to normalise, no Arabic, no marks, no accents
         return " ".join(_PUNCT.sub(" ", text.casefold()).split())
+    # word by word, each folded once: names and titles reuse the same words
+    return " ".join(folded for word in text.split() if (folded := _fold_word(word)))
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(text: str) -> str:
+    """fold() of a text without spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_ARABIC_FOLDS)
     text = _MARKS.sub("", text)
     # strip Latin accents (é -> e, ş -> s) after Arabic marks are gone
@@ -56,6 +64,11 @@ BIDI_CONTROLS = dict.fromkeys(
     (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C))
 
 
+_BIDI_CONTROL = re.compile("[" + "".join(map(chr, BIDI_CONTROLS)) + "]")
+
+
 def without_bidi_controls(value: Any) -> Any:
     """A text without bidi control characters; other values as they are."""
-    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
+    if isinstance(value, str) and _BIDI_CONTROL.search(value):  # rare: found before copied
+        return value.translate(BIDI_CONTROLS)
+    return value

@@ -43,10 +43,10 @@ def test_fold_drops_exactly_the_characters_with_a_combining_class():
     assert set(_COMBINING) == combining
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(
     "أإآٱاةهىيئؤیکİIıiـ" "ًٌٍَُِّْٰ" "éèêëçşğüöÉŞĞÜÖ" "\u0301\u0327\u0308" "ﻻﷲ①ﬁ"
-    "abcXYZ019٠١٩ -_.,؛،/\t\n")))
+    "abcXYZ019٠١٩ -_.,؛،/\t\n\u00a0\u2003\u200b\u00b4")))
 def test_fold_is_the_same_as_folding_one_character_at_a_time(text):
     assert fold(text) == _fold_one_by_one(text)
 

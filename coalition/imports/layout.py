@@ -126,12 +126,15 @@ class ImportSheet:
         return next((f.target for f in self.fields if f.read_as == DATE and f.required
                      and f.target in self.natural_key), None)
 
+    @cached_property
+    def _lengths(self) -> dict[str, int | None]:
+        return {f.key: f.length for f in self.fields}
+
     def check(self, values: Mapping[str, Any], given: Iterable[str]) -> list[tuple[str, str]]:
         """The declaration's verdict on a row (values by attribute), by field key."""
         by_key = {f.key: values.get(f.target) for f in self.fields}
         declared: Fields = self.model.fields
-        return problems(declared, by_key, given=given,
-                        lengths={f.key: f.length for f in self.fields})
+        return problems(declared, by_key, given=given, lengths=self._lengths)
 
 
 IMPORT_SHEETS: tuple[ImportSheet, ...] = (

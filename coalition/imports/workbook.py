@@ -47,7 +47,9 @@ def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
     tail = b""
     with archive.open(name) as part:
         while chunk := part.read(1 << 20):
-            if _FORMULA.search(tail + chunk):
+            text = tail + chunk
+            # most sheets have no "<f" at all: a plain search rules that out fastest
+            if (b"<f" in text or b":f" in text) and _FORMULA.search(text):
                 return True
             tail = chunk[-16:]
     return False
@@ -179,6 +181,16 @@ class _PartScanner:
     # --- the fast pass -----------------------------------------------------------------
     def _cells(self, text: bytes) -> None:
         """Move to the column of the last cell: the last one with a reference, then +1 each."""
+        # the last cell is among the last few tags: looked for from the end, it usually has
+        # its reference, and the cells before it need not be read at all
+        end = len(text)
+        while (start := text.rfind(b"<", 0, end)) >= 0:
+            if cell := _CELL.match(text, start):
+                if found := _R.search(cell.group(1)):
+                    self._cell(found.group(1).decode("latin-1"))
+                    return
+                break
+            end = start
         cells = _CELL.findall(text)
         for back, attributes in enumerate(reversed(cells)):
             if found := _R.search(attributes):
@@ -581,10 +593,10 @@ class _SheetValues:
                 return
             if level == 1:
                 if kind == "inlineStr":
-                    found = None if plain is None else "".join(plain) + "".join(runs)
+                    placed.append((column, None if plain is None
+                                   else "".join(plain) + "".join(runs)))
                 else:
-                    found = value
-                placed.append((column, value_of(kind, style, found)))
+                    placed.append((column, value_of(kind, style, value)))
             elif level == 2:
                 in_inline = False
             elif level == 3:

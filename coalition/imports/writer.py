@@ -165,15 +165,21 @@ def _audit(batch: _Batch, new_ids: list[int]) -> None:
     # who and when are the same for every entry: asked once, not once a row
     same = entry_row("create", _Written(table, 0, None), {})
     entries = []
+    encode = _AUDIT_JSON.encode
     for row, new_id in zip(batch.rows, new_ids, strict=True):
-        changes = {key: [None, MASK if key in masked else _plain(value)]
-                   for key, value in row.items()
+        changes = {key: [None, MASK if key in masked else value] for key, value in row.items()
                    if key not in left_out and value is not None and value != ""}
         entries.append({**same, "record_id": new_id, "office_id": row.get("office_id"),
-                        "changes": json.dumps(changes, ensure_ascii=False)})
+                        "changes": encode(changes)})
     insert_rows(db.session.connection(), table_of(AuditEntry), entries)
 
 
-def _plain(value):
-    """A JSON-friendly form of a value (dates as ISO text)."""
-    return value.isoformat() if hasattr(value, "isoformat") else value
+def _iso(value):
+    """Dates as ISO text in the audit trail's JSON (the only values JSON does not know)."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+#: one encoder for every entry (json.dumps with options builds a new one each call)
+_AUDIT_JSON = json.JSONEncoder(ensure_ascii=False, default=_iso)
