@@ -14,6 +14,7 @@ Target (issue 16) on this 2-core machine: under 7 s for the import of both sheet
 import argparse
 import io
 import random
+import resource
 import time
 from datetime import date, timedelta
 
@@ -105,8 +106,9 @@ def main() -> None:
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "IMPORT_MAX_BYTES": 50 * 1024 * 1024,
                       "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
-                      # the job runs at once in the request, in this process, to time it
-                      "HUEY_IMMEDIATE": True, "JOBS_ISOLATE": False})
+                      # the job runs at once in the request, to time it, in a child
+                      # process of its own as the queue's worker runs it
+                      "HUEY_IMMEDIATE": True, "JOBS_ISOLATE": True})
     with app.app_context():
         upgrade()
         office = Office(code="protection", name_ar="مكتب الحماية",
@@ -129,13 +131,19 @@ def main() -> None:
     client = app.test_client()
     client.post("/login", data={"username": "coordinator", "password": PASSWORD})
 
+    def cpu_seconds() -> float:
+        """CPU time of this process and of its finished children (the jobs)."""
+        own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                              resource.RUSAGE_CHILDREN))
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
     def upload(**form) -> tuple[float, float]:
         """Post the workbook; (wall-clock, CPU) seconds the request took."""
-        began, cpu = time.perf_counter(), time.process_time()
+        began, cpu = time.perf_counter(), cpu_seconds()
         response = client.post("/import/", data={
             "workbook": (io.BytesIO(data), "bench.xlsx"), **form},
             content_type="multipart/form-data", follow_redirects=True)
-        elapsed = time.perf_counter() - began, time.process_time() - cpu
+        elapsed = time.perf_counter() - began, cpu_seconds() - cpu
         page = response.get_data(as_text=True)
         if response.status_code != 200 or 'id="import-errors"' in page:
             start = page.find('id="import-errors"')

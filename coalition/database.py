@@ -5,6 +5,7 @@ Every record says who created and last changed it, when, its version and its tra
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import has_request_context
@@ -208,17 +209,20 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
         rows = [{**row, **{key: default.arg for key, default in defaults.items()}}
                 for row in rows]
     names = compiled.positiontup or list(compiled.binds)
-    order = []
-    for name in names:
+    converters = []  # (position, bind processor) of the columns whose values are converted
+    for position, name in enumerate(names):
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        order.append((name, _remembering(processor) if processor else None))
-    if compiled.positiontup is not None:  # "?" or "%s": values in the statement's order
-        parameters: list[Any] = [
-            tuple(convert(row[name]) if convert else row[name] for name, convert in order)
-            for row in rows]
-    else:  # named parameters
-        parameters = [{name: convert(row[name]) if convert else row[name]
-                       for name, convert in order} for row in rows]
+        if processor:
+            converters.append((position, _remembering(processor)))
+    values_of = itemgetter(*names)  # a row's values in the statement's order, taken in C
+    parameters: list[Any] = []
+    for row in rows:
+        values = list(values_of(row)) if len(names) > 1 else [values_of(row)]
+        for position, convert in converters:
+            values[position] = convert(values[position])
+        parameters.append(tuple(values))
+    if compiled.positiontup is None:  # named parameters
+        parameters = [dict(zip(names, values, strict=True)) for values in parameters]
     connection.exec_driver_sql(compiled.string, parameters)
 
 

@@ -165,8 +165,11 @@ def is_blank(value: Any) -> bool:
 
 def value_problem(f: Field, value: Any, length: int | None = None) -> str | None:
     """Why a single value does not fit its field (None if it does); blank values fit."""
-    if is_blank(value):
-        return None
+    return None if is_blank(value) else _given_value_problem(f, value, length)
+
+
+def _given_value_problem(f: Field, value: Any, length: int | None) -> str | None:
+    """value_problem() of a value known not to be blank."""
     if isinstance(value, str):
         limit = f.length or length
         if limit and len(value) > limit:
@@ -177,8 +180,8 @@ def value_problem(f: Field, value: Any, length: int | None = None) -> str | None
             return _("Enter a full link, e.g. https://…")
         if f.choices is not None and value not in f.choices:
             return _("Not one of the choices.")
-    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        if isinstance(value, float | Decimal) and not math.isfinite(value):
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if isinstance(value, (float, Decimal)) and not math.isfinite(value):
             return _("Not a number.")  # NaN and infinity compare with nothing
         if f.minimum is not None and value < f.minimum:
             return (_("Must be zero or more.") if f.minimum == 0 else
@@ -206,7 +209,7 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
             if f.required:
                 found.append((f.name, str(REQUIRED)))
             continue
-        message = value_problem(f, value, lengths.get(f.name))
+        message = _given_value_problem(f, value, lengths.get(f.name))
         if message:
             found.append((f.name, message))
     if fields.rules is not None:

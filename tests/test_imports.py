@@ -1119,3 +1119,25 @@ def test_any_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(app, rows):
     expected = [tuple(row) for row in reference.iter_rows(values_only=True)]
     with app.app_context(), Book(data) as book:
         assert [row for _number, row in book.rows(book.titles[0])] == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_sheet_rows(), prefixed=st.sampled_from(["none", "all", "some cells"]),
+       strings=st.integers(0, 3))
+def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings):
+    from coalition.imports.workbook import _PartScanner, _Tally
+
+    part = sheet(rows + b"<si><t>a</t></si>" * strings)
+    if prefixed == "all":  # as some generators write every element: x:row, x:c …
+        part = re.sub(rb"<(/?)(worksheet|sheetData|row|c|v|f|is|t|r|rPr|rPh|b|extLst|si)"
+                      rb"(?=[\s/>])", rb"<\1x:\2", part).replace(b"xmlns=", b"xmlns:x=")
+    elif prefixed == "some cells":  # every other cell in another namespace
+        cells = iter(range(10**6))
+        part = re.sub(rb"<c(?=[\s/>])([^>]*?)(/>|>.*?</c>)", lambda m: m[0] if next(cells) % 2
+                      else b"<y:c" + m[1] + m[2].replace(b"</c>", b"</y:c>"), part, flags=re.S
+                      ).replace(b"<worksheet ", b'<worksheet xmlns:y="urn:other" ')
+    quick, exact = _Tally(), _Tally()
+    _PartScanner(quick, lambda _tally: None)._fast(io.BytesIO(part))
+    _PartScanner(exact, lambda _tally: None)._exact(io.BytesIO(part))
+    assert quick == exact
+    assert exact.strings == strings

@@ -133,6 +133,9 @@ _ATTRIBUTES = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s/>])" + _ATTRIBUTES)
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])" + _ATTRIBUTES)
 _STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
+#: the same without a prefix: a pattern that starts with a word is found by a fast search,
+#: one that starts with "<" is tried at every tag
+_UNPREFIXED_ROW = re.compile(rb"<row(?=[\s/>])" + _ATTRIBUTES)
 _R = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 #: a part whose markup is cut in pieces longer than this is read the exact way
 _LONGEST_PIECE = 8 * MB
@@ -184,7 +187,9 @@ class _PartScanner:
         # the last cell is among the last few tags: looked for from the end, it usually has
         # its reference, and the cells before it need not be read at all
         end = len(text)
-        while (start := text.rfind(b"<", 0, end)) >= 0:
+        # in a part without prefixed cells, only "<c" can start one
+        tag = b"<" if b":c" in text else b"<c"
+        while (start := text.rfind(tag, 0, end)) >= 0:
             if cell := _CELL.match(text, start):
                 if found := _R.search(cell.group(1)):
                     self._cell(found.group(1).decode("latin-1"))
@@ -213,10 +218,11 @@ class _PartScanner:
                 start = text.find(b"?>") + 2
         if text.find(b"<?", start) >= 0 or start == 1:
             raise _Unusual
-        self.tally.strings += len(_STRING.findall(text))
-        self.check(self.tally)
+        if b"<si" in text or b":si" in text:  # else there is none to count
+            self.tally.strings += len(_STRING.findall(text))
+            self.check(self.tally)
         position = 0
-        for row in _ROW.finditer(text):
+        for row in (_ROW if b":row" in text else _UNPREFIXED_ROW).finditer(text):
             self._cells(text[position:row.start()])
             found = _R.search(row.group(1))
             self._start_row(found.group(1).decode("latin-1") if found else "")
