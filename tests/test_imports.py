@@ -18,6 +18,7 @@ from flask_babel import force_locale, gettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
+from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
 from coalition.database import db
@@ -1141,3 +1142,33 @@ def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings):
     _PartScanner(exact, lambda _tally: None)._exact(io.BytesIO(part))
     assert quick == exact
     assert exact.strings == strings
+
+
+def test_rows_inserted_in_bulk_are_stored_as_sqlalchemy_stores_them(app, world):
+    """insert_rows() binds each value as SQLAlchemy's own executemany does: dates, times,
+    flags, numbers, text, None and column defaults left out of the rows."""
+    from datetime import datetime
+
+    from coalition.database import insert_rows, table_of, utcnow
+
+    table = table_of(Meeting)
+    stamp = utcnow()
+    rows = [{"office_id": world["office_a"], "date": date(2024, 2, 29), "topic": topic,
+             "government": government, "comprehensive": not government, "city": city,
+             "track_id": track, "created_at": stamp, "version": 1, "deleted_at": None,
+             "updated_at": datetime(year, 3, 1, 10, 30, 5, 123456)}
+            for topic, government, city, track, year in (
+                ("لقاء <b>", True, "", None, 2024),
+                ("second", False, "حلب", world["track_1"], 2025))]
+    with app.app_context():
+        connection = db.session.connection()
+        first = (connection.scalar(select(func.max(table.c.id))) or 0) + 1
+        ours = [{**row, "id": first + n} for n, row in enumerate(rows)]
+        theirs = [{**row, "id": first + 2 + n} for n, row in enumerate(rows)]
+        insert_rows(connection, table, ours)
+        connection.execute(table.insert(), theirs)
+        columns = ", ".join(column.name for column in table.columns if column.name != "id")
+        stored = [tuple(row) for row in connection.exec_driver_sql(  # as the driver reads them
+            f"SELECT {columns} FROM {table.name} WHERE id >= {first} ORDER BY id")]
+        db.session.rollback()
+    assert stored[:2] == stored[2:] and len(stored) == 4
