@@ -138,7 +138,9 @@ def _insert(model, rows: list[dict]) -> list[int]:
             row["id"] = new_id
     else:
         statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-    as_columns = [{columns.get(key, key): value for key, value in row.items()} for row in rows]
+    renamed = {key: columns[key] for key in rows[0] if columns.get(key, key) != key}
+    as_columns = rows if not renamed else [
+        {renamed.get(key, key): value for key, value in row.items()} for row in rows]
     if new_ids is not None:
         insert_rows(connection, table, as_columns)
         return new_ids
