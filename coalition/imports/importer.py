@@ -339,6 +339,9 @@ class _RowReader:
     def __post_init__(self) -> None:
         self.letters = {f.key: get_column_letter(index + 1) for index, f in self.columns.items()}
         self.lengths = {f.key: max_length(self.sheet, f) for f in self.sheet.fields}
+        #: (index, column, its longest text) of each column read: looked up once, not per cell
+        self.read_columns = [(index, f, self.lengths[f.key]) for index, f in self.columns.items()]
+        self.all_keys = [f.key for f in self.sheet.fields]
 
     def problem(self, number: int, f: ImportColumn, message: str) -> None:
         """Report a bad cell with its sheet, row and column."""
@@ -357,15 +360,16 @@ class _RowReader:
             self.problem(number, f, message)
             bad.add(f.key)
 
-        for index, f in self.columns.items():
-            cell = cells[index] if index < len(cells) else None
+        width, lookups = len(cells), self.lookups
+        for index, f, length in self.read_columns:
+            cell = cells[index] if index < width else None
             if cell is None and (number, index + 1) in self.formulas:
                 refuse(f, _("This cell holds a formula with no saved result. Formulas are "
                             "never run here: type the value, or open and save the file in "
                             "Excel so that its result is stored."))
             elif not is_blank(cell):
                 try:
-                    values[f.target] = read_cell(cell, f, self.lookups, self.lengths[f.key])
+                    values[f.target] = read_cell(cell, f, lookups, length)
                 except CellError as error:
                     refuse(f, str(error))
         for f in sheet.fields:
@@ -389,7 +393,7 @@ class _RowReader:
                 refuse(office_field, _("Your role may not import records of this office."))
         elif office_field is None and not self.actor.may_write(sheet.kind, None):
             refuse(sheet.fields[0], _("Your role may not import records of this office."))
-        given = [f.key for f in sheet.fields if f.key not in bad]
+        given = [key for key in self.all_keys if key not in bad] if bad else self.all_keys
         for key, message in sheet.check(values, given):
             if key not in bad:
                 refuse(sheet.by_key[key], message)
@@ -450,7 +454,7 @@ def _decide(sheet: ImportSheet, rows: list[tuple[int, dict]], lookups: Lookups,
     if sheet.duplicates == UPDATE:
         return _decide_contacts(sheet, rows, report)
     defaults = _defaults(sheet.model)
-    keys = [(number, values, _folded({**defaults, **values}.get(attr)
+    keys = [(number, values, _folded(values[attr] if attr in values else defaults.get(attr)
                                      for attr in sheet.natural_key))
             for number, values in rows]
     existing = _existing(sheet, rows, defaults)
