@@ -225,6 +225,9 @@ def test_a_filled_template_is_imported_and_moves_the_kpis(app, world, login):
         "contacts": (2, 0, 0), "partners": (2, 0, 0), "meetings": (3, 0, 0),
         "trainings": (1, 0, 0), "videos": (1, 0, 0), "activities": (1, 0, 0),
         "events": (1, 0, 0), "publications": (1, 0, 0), "cases": (3, 0, 0)}
+    # each row's date reads as the page's other dates do, in the reader's language
+    page = response.get_data(as_text=True)
+    assert "05\u200f/03\u200f/2024 — تنسيق الحماية" in page and "2024-03-05" not in page
 
     with app.app_context():
         ahmad = db.session.query(Contact).filter_by(email="ahmad@example.org").one()

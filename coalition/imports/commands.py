@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import login_user
 from sqlalchemy import select
@@ -73,7 +73,8 @@ def _print(report: Report, verbose: bool) -> None:
     if verbose:
         for row in report.rows:
             reason = f" ({row.reason})" if row.reason else ""
-            click.echo(f"{row.sheet}!{row.row}: {actions[row.action]} {row.summary}{reason}")
+            day = f"{format_date(row.day, 'medium')} — " if row.day else ""
+            click.echo(f"{row.sheet}!{row.row}: {actions[row.action]} {day}{row.summary}{reason}")
     if not report.rows:
         click.echo(_("The workbook's sheets have no rows to import."))
     elif report.dry_run:

@@ -5,6 +5,7 @@ the same workbook twice adds nothing: contacts by their folded name and organisa
 (new non-empty values update them), other records by date, office and folded title.
 """
 
+import datetime as dt
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -77,6 +78,9 @@ class RowResult:
     action: str
     summary: str
     reason: str = ""
+    #: the record's date, shown before the summary in the reader's way (formatted only for
+    #: the rows shown, not for each of tens of thousands)
+    day: dt.date | None = None
 
 
 @dataclass
@@ -423,14 +427,19 @@ def _defaults(model) -> dict[str, Any]:
 
 
 def _summary(sheet: ImportSheet, values: dict) -> str:
-    """A few words that let the user recognise the row in the report."""
+    """A few words that let the user recognise the row in the report (with its date)."""
     if sheet.model is Contact:
         return " — ".join(v for v in (values.get("name"), values.get("organisation")) if v)
     if sheet.model is Partner:
         return values.get("name_ar", "")
-    when = values.get(sheet.date_attr or "")
-    what = values.get("title") or values.get("topic") or ""
-    return " — ".join(str(part) for part in (when, what) if part)
+    return values.get("title") or values.get("topic") or ""
+
+
+def _result(sheet: ImportSheet, number: int, action: str, values: dict,
+            reason: str = "") -> RowResult:
+    """What happened to a row of a sheet of records, as the report shows it."""
+    return RowResult(sheet.name, number, action, _summary(sheet, values), reason,
+                     values.get(sheet.date_attr) if sheet.date_attr else None)
 
 
 def _existing(sheet: ImportSheet, rows: list[tuple[int, dict]], defaults: dict) -> list[tuple]:
@@ -465,32 +474,29 @@ def _decide(sheet: ImportSheet, rows: list[tuple[int, dict]], lookups: Lookups,
         for number, values, key in keys:
             if there[key] > 0:
                 there[key] -= 1
-                report.rows.append(RowResult(sheet.name, number, SKIPPED,
-                                             _summary(sheet, values), _("Already recorded.")))
+                report.rows.append(_result(sheet, number, SKIPPED, values,
+                                           _("Already recorded.")))
             else:
                 plan.append(Pending(sheet, number, values))
-                report.rows.append(RowResult(sheet.name, number, CREATED,
-                                             _summary(sheet, values)))
+                report.rows.append(_result(sheet, number, CREATED, values))
         return plan
     ids: dict[tuple, int] = {}
     for rid, key in existing:
         ids.setdefault(key, rid)
     first: dict[tuple, Pending | int] = {}
     for number, values, key in keys:
-        summary = _summary(sheet, values)
         if key in ids:
             ref: Pending | int = ids[key]
-            report.rows.append(RowResult(sheet.name, number, SKIPPED, summary,
-                                         _("Already recorded.")))
+            report.rows.append(_result(sheet, number, SKIPPED, values, _("Already recorded.")))
         elif key in first:
             ref = first[key]
             row = ref.row if isinstance(ref, Pending) else number
-            report.rows.append(RowResult(sheet.name, number, SKIPPED, summary,
-                                         _("Same as row %(row)d of this sheet.", row=row)))
+            report.rows.append(_result(sheet, number, SKIPPED, values,
+                                       _("Same as row %(row)d of this sheet.", row=row)))
         else:
             ref = Pending(sheet, number, values)
             plan.append(ref)
-            report.rows.append(RowResult(sheet.name, number, CREATED, summary))
+            report.rows.append(_result(sheet, number, CREATED, values))
         first.setdefault(key, ref)
         if sheet.model is Partner:
             lookups.add_partner((values.get("name_ar", ""), values.get("name_latin", "")), ref)

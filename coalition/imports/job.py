@@ -94,7 +94,8 @@ def stored_report(report: Report) -> dict:
         "dry_run": report.dry_run, "written": report.written,
         "problems": [asdict(problem) for problem in report.problems[:SHOWN_ROWS]],
         "problem_count": len(report.problems),
-        "rows": [asdict(row) for row in report.rows[:SHOWN_ROWS]],
+        "rows": [{**asdict(row), "day": row.day and row.day.isoformat()}
+                 for row in report.rows[:SHOWN_ROWS]],
         "row_count": len(report.rows),
         "counts": report.counts(),
     }

@@ -1,5 +1,6 @@
 """The job pages: progress while it runs, the result when done, and its file for who may."""
 
+import datetime as dt
 import io
 import json
 import re
@@ -76,7 +77,9 @@ def stored_report(job: Job) -> SimpleNamespace | None:
         return None
     report = json.loads(data)
     report["problems"] = [SimpleNamespace(**problem) for problem in report["problems"]]
-    report["rows"] = [SimpleNamespace(**row) for row in report["rows"]]
+    report["rows"] = [SimpleNamespace(**{**row, "day": row.get("day") and
+                                         dt.date.fromisoformat(row["day"])})
+                      for row in report["rows"]]
     return SimpleNamespace(**report)
 
 
