@@ -1107,7 +1107,8 @@ def _with_shared_strings(data: bytes, strings: list[str]) -> bytes:
                    add={"xl/sharedStrings.xml": part})
 
 
-_DATED = as_bytes(openpyxl.Workbook())
+#: a workbook of one empty sheet, whose sheet part each generated one replaces
+_BLANK = as_bytes(openpyxl.Workbook())
 
 
 @settings(max_examples=150, deadline=None,
@@ -1116,7 +1117,7 @@ _DATED = as_bytes(openpyxl.Workbook())
 def test_any_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(app, rows):
     from coalition.imports.workbook import Book
 
-    data = _with_shared_strings(rebuilt(_DATED, replace={"xl/worksheets/sheet1.xml": sheet(rows)}),
+    data = _with_shared_strings(rebuilt(_BLANK, replace={"xl/worksheets/sheet1.xml": sheet(rows)}),
                                 ["نص", "a&b", ""])
     reference = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     reference.reset_dimensions()

@@ -128,35 +128,26 @@ def _insert(model, rows: list[dict]) -> list[int]:
     # the ORM's attribute names (`training_kind`) as the table's columns (`kind`)
     columns = {prop.key: prop.columns[0].key for prop in model.__mapper__.column_attrs}
     new_ids = _new_ids(connection, table, len(rows))
-    if new_ids is not None:
-        for row, new_id in zip(rows, new_ids, strict=True):
-            row["id"] = new_id
+    for row, new_id in zip(rows, new_ids, strict=True):
+        row["id"] = new_id
     renamed = {key: columns[key] for key in rows[0] if columns.get(key, key) != key}
-    as_columns = rows if not renamed else [
-        {renamed.get(key, key): value for key, value in row.items()} for row in rows]
-    if new_ids is not None:
-        insert_rows(connection, table, as_columns)
-        return new_ids
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    return list(connection.execute(statement, as_columns).scalars())
+    insert_rows(connection, table, rows if not renamed else [
+        {renamed.get(key, key): value for key, value in row.items()} for row in rows])
+    return new_ids
 
 
-def _new_ids(connection, table, count: int) -> list[int] | None:
+def _new_ids(connection, table, count: int) -> list[int]:
     """Ids for `count` new rows, given before the INSERT so that it sends them all at once
-    (else each row's id comes back by RETURNING, and SQLAlchemy binds every row itself);
-    None where the table's ids cannot be known beforehand."""
+    (RETURNING each row's id made SQLAlchemy bind every row itself)."""
     if connection.dialect.name == "sqlite":
         # the next after the largest, as SQLite would give them (SQLite cannot tell which
         # id each row of a multi-row INSERT got); a concurrent writer fails the transaction
         first = (connection.scalar(select(func.max(table.c.id))) or 0) + 1
         return list(range(first, first + count))
-    if connection.dialect.name == "postgresql":
-        # taken from the column's own sequence in one round trip, as its default would
-        sequence = connection.scalar(select(func.pg_get_serial_sequence(table.name, "id")))
-        if sequence is not None:
-            return sorted(connection.scalars(select(func.nextval(sequence)).select_from(
-                func.generate_series(1, count))))
-    return None
+    # PostgreSQL: from the column's own sequence in one round trip, as its default would
+    sequence = connection.scalar(select(func.pg_get_serial_sequence(table.name, "id")))
+    return sorted(connection.scalars(select(func.nextval(sequence)).select_from(
+        func.generate_series(1, count))))
 
 
 def _link(batch: _Batch, new_ids: list[int], ids: dict[int, int]) -> None:
