@@ -46,6 +46,7 @@ from coalition.fields import (
     is_blank,
     value_problem,
 )
+from coalition.list_rows import row_writer
 from coalition.normalize import without_bidi_controls
 from coalition.security import csp_nonce, is_on_site
 from coalition.widgets import (
@@ -481,7 +482,10 @@ class RecordView(ModelView):
                          for field, (_old, new) in changed.items()) or "—"
 
     def render(self, template: str, **kwargs: Any) -> str:
-        """Details pages show the record's files and its history from the audit trail."""
+        """Lists write their rows in Python (`list_rows`); details pages show the record's files
+        and its history from the audit trail."""
+        if template == self.list_template and "data" in kwargs:
+            kwargs["row_html"] = row_writer(self, kwargs)
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
             kwargs.update(history=history_of(model), audit_actions=ACTIONS,

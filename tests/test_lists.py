@@ -1,0 +1,158 @@
+"""Record lists: the rows written in Python (coalition/list_rows.py) are the rows Flask-Admin's
+row template writes, on every screen, for every role, whatever the records hold."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from coalition import views
+from coalition.database import db
+from coalition.meetings.models import Meeting
+from coalition.models import Office
+from tests.helpers import DEMO_PASSWORD, sign_in
+
+#: a topic that would break the page if it were not escaped
+MARKUP = '<b onmouseover="alert(1)">لقاء</b> & "quoted" \'single\''
+
+
+class ListTable(HTMLParser):
+    """The list table as a sequence of tags, attributes and texts: the whitespace between
+    them, and what differs between two requests by design, left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "table" and "model-list" in (found.get("class") or ""):
+            self.depth += 1
+        if not self.depth:
+            return
+        if found.get("name") == "csrf_token":
+            found["value"] = "a token of this request"
+        if tag == "input" and found.get("name") in ("id", "url"):
+            found.pop("id", None)  # the template gives every row's inputs the same id
+        self.events.append(("start", tag, tuple(sorted(found.items()))))
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self.handle_starttag(tag, attrs)  # <input/> and <input> are the same element
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.events.append(("end", tag))
+            self.depth -= tag == "table"
+
+    def handle_data(self, data: str) -> None:
+        if self.depth and data.strip():
+            self.events.append(("text", data.strip()))
+
+
+def _table(page: str) -> list[tuple]:
+    parser = ListTable()
+    parser.feed(page)
+    return parser.events
+
+
+def _list_screens(app) -> list[str]:
+    return [view.url for view in app.extensions["admin"][0]._views
+            if isinstance(view, views.RecordView)]
+
+
+def test_rows_written_in_python_are_the_templates_rows(app, demo, monkeypatch):
+    with app.app_context():
+        office = db.session.query(Office).filter_by(code="protection").one()
+        db.session.add(Meeting(office_id=office.id, date=db.func.current_date(),
+                               counterpart_category="tr_ngo", topic=MARKUP, city=MARKUP))
+        db.session.commit()
+    compared = 0
+    for username in ("coordinator", "leadership", "detainees", "admin"):
+        client = sign_in(app, username, DEMO_PASSWORD)
+        for screen in _list_screens(app):
+            for query in ("", "?sort=0&page_size=100"):
+                written = client.get(f"{screen}/{query}")
+                if written.status_code == 403:
+                    continue
+                assert written.status_code == 200, (username, screen)
+                with monkeypatch.context() as patched:
+                    patched.setattr(views, "row_writer", lambda _view, _page: None)
+                    templated = client.get(f"{screen}/{query}")
+                rows = _table(written.get_data(as_text=True))
+                assert rows == _table(templated.get_data(as_text=True)), (username, screen)
+                compared += sum(event[:2] == ("start", "tr") for event in rows)
+    assert compared > 500  # rows of every kind were compared, not empty tables
+    page = sign_in(app, "coordinator", DEMO_PASSWORD).get("/meetings/?search=onmouseover")
+    assert MARKUP not in page.get_data(as_text=True)
+    assert "&lt;b onmouseover=" in page.get_data(as_text=True)
+
+
+def test_a_coordinator_may_change_only_their_offices_rows(app, demo):
+    client = sign_in(app, "coordinator", DEMO_PASSWORD)
+    with app.app_context():
+        own = db.session.query(Office).filter_by(code="protection").one().id
+        meetings = {m.id: m.office_id for m in db.session.query(Meeting).filter(
+            Meeting.deleted_at.is_(None))}
+    page = client.get("/meetings/?page_size=100").get_data(as_text=True)
+    shown = [int(pk) for pk in _ids(page, "/meetings/details/?id=")]
+    editable = set(map(int, _ids(page, "/meetings/edit/?id=")))
+    deletable = set(map(int, _ids(page, 'name="id" type="hidden" value="')))
+    assert shown and editable and editable == deletable
+    assert editable == {pk for pk in shown if meetings[pk] == own}
+    assert len(editable) < len(shown)  # other offices' meetings are listed, not changeable
+
+
+def _ids(page: str, before: str) -> list[str]:
+    """The ids written right after `before` in the page."""
+    found = []
+    for part in page.split(before)[1:]:
+        digits = part[:len(part) - len(part.lstrip("0123456789"))]
+        if digits:
+            found.append(digits)
+    return found
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_rows_are_in_the_users_language(app, demo, language):
+    client = sign_in(app, "coordinator", DEMO_PASSWORD)
+    client.post(f"/language/{language}", data={"next": "/meetings/"})
+    page = client.get("/meetings/").get_data(as_text=True)
+    words = {"ar": ("عرض السجل", "نقل إلى سلة المحذوفات"),
+             "en": ("View Record", "Move to the trash")}[language]
+    for word in words:
+        assert f'title="{word}"' in page
+
+
+def _menu(page: str) -> str:
+    start = page.index('id="main-menu"')
+    return page[start:page.index('id="user-menu"', start)]
+
+
+def test_each_user_sees_the_menu_written_for_them_alone(app, demo):
+    """The main menu is kept once written (coalition/templating.py): each user, in each
+    language, on each screen, gets the menu that would be written for them afresh, right
+    after other users were given theirs."""
+    from coalition.templating import MENUS
+
+    users = ("donor", "coordinator", "detainees", "leadership", "admin")
+    clients = {username: sign_in(app, username, DEMO_PASSWORD) for username in users}
+    kept, fresh = {}, {}
+    for language in ("ar", "en"):
+        for client in clients.values():
+            client.post(f"/language/{language}", data={"next": "/"})
+        for screen in ("/meetings/", "/dashboard/", "/cases/"):
+            for username, client in clients.items():  # one after another, the cache kept
+                page = client.get(screen)
+                if page.status_code == 200:
+                    kept[username, language, screen] = _menu(page.get_data(as_text=True))
+            for username, client in clients.items():
+                MENUS.clear()
+                page = client.get(screen)
+                if page.status_code == 200:
+                    fresh[username, language, screen] = _menu(page.get_data(as_text=True))
+    assert kept == fresh
+    assert fresh["donor", "en", "/dashboard/"] != fresh["admin", "en", "/dashboard/"]
+    assert fresh["coordinator", "en", "/dashboard/"] != fresh["admin", "en", "/dashboard/"]
+    assert fresh["admin", "ar", "/meetings/"] != fresh["admin", "en", "/meetings/"]
+    assert fresh["admin", "en", "/meetings/"] != fresh["admin", "en", "/dashboard/"]  # active
+    assert "/meetings/" not in fresh["donor", "en", "/dashboard/"]
