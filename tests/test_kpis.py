@@ -14,7 +14,7 @@ from coalition.kpis import charts
 from coalition.kpis.charts import percentages
 from coalition.kpis.definitions import BY_KEY, CARDS, KPIS
 from coalition.kpis.filters import Filters
-from coalition.models import Case, Meeting, Office, Partner
+from coalition.models import Case, Meeting, Office, Partner, Track
 from tests.helpers import ARTIFACTS, DEMO_PASSWORD, sign_in
 
 ZERO = {kpi.key: 0 for kpi in KPIS}
@@ -439,6 +439,25 @@ def test_drill_down_opens_exactly_the_records_behind_a_figure(world, login):
                 url = trace["meta"]["link"].replace("__period__", period)
                 opened[month] = (value, listed(client, url))
     assert opened == {"2024-01": (1, 1), "2024-02": (1, 1)}
+
+
+def test_a_link_kept_from_before_a_track_was_recoded_names_its_new_code(app, world, login):
+    """Links are kept once worked out (drilldown.MADE), by the filters' records' ids and
+    codes: a track given a new code is named by it, and the link still opens its records."""
+    client = login("admin")
+    add(client, "meetings", **tagged(world), date="2024-01-01",
+        counterpart_category="tr_media", government="y", topic="أ")
+    asked = {"year": "2024", "track": world["track_1"]}
+    _value, before = _cards(client.get("/dashboard/", query_string=asked).get_data(
+        as_text=True))["meetings.government"]
+    assert "=networking" in before and listed(client, before) == 1
+    with app.app_context():
+        db.session.get(Track, world["track_1"]).code = "networks"
+        db.session.commit()
+    value, after = _cards(client.get("/dashboard/", query_string=asked).get_data(
+        as_text=True))["meetings.government"]
+    assert "=networks" in after and "networking" not in after
+    assert value == listed(client, after) == 1
 
 
 def test_charts_follow_the_reading_direction(world, login):

@@ -6,12 +6,12 @@ is only offered when every condition of the figure can be said with the view's f
 """
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_admin.contrib.sqla import filters as sqla
 
 from coalition import access
@@ -70,6 +70,19 @@ def _period(kpi: Kpi, start: date | None, end: date | None) -> list[tuple] | Non
     return None  # "ended after the start, or never" is an OR the list filters cannot say
 
 
+def _named(value: Any) -> Any:
+    """A filter's value as a key: an office, track, project or campaign by id and code (a
+    link names the code)."""
+    if value is None or isinstance(value, bool | int | str | date):
+        return value
+    return type(value).__name__, value.id, value.code
+
+
+#: links already worked out, by all they depend on: the user's profile, the filters, the
+#: figure and its conditions — never the records counted, so a write leaves them right
+MADE: dict[tuple, str | None] = {}
+
+
 class Links:
     """Drill-down links for one user and one set of filters (none without the right)."""
 
@@ -77,14 +90,34 @@ class Links:
         self.user, self.filters = user, filters
         self.allowed = access.has_feature(user, "drilldown")
         self.views = {getattr(v, "model", None): v for v in admin._views}
+        self.asked = (access.profile(user), request.script_root, tuple(
+            _named(getattr(filters, name.name)) for name in fields(filters)))
 
     def url(self, key: str, where: Iterable[Cond] = (), template: bool = False,
             **overrides: Any) -> str | None:
         """The admin list behind KPI `key`, narrowed by `where` and filter `overrides`.
 
         A `template` has PERIOD where the dates go, so a chart with a bar per month carries
-        one link per series and each bar only its dates.
+        one link per series and each bar only its dates. A dashboard asks for a hundred,
+        the same for everyone of a profile until the filters change: each is kept.
         """
+        where = tuple(where)
+        memo = (self.asked, key, where, template,
+                tuple((name, _named(value)) for name, value in sorted(overrides.items())))
+        try:
+            return MADE[memo]
+        except KeyError:
+            pass
+        except TypeError:  # a condition's value that cannot be a key (a list)
+            return self._url(key, where, template, **overrides)
+        if len(MADE) >= 20_000:
+            MADE.clear()
+        MADE[memo] = made = self._url(key, where, template, **overrides)
+        return made
+
+    def _url(self, key: str, where: tuple[Cond, ...], template: bool,
+             **overrides: Any) -> str | None:
+        """The link `url` gives, worked out."""
         kpi = BY_KEY[key]
         filters = replace(self.filters, **overrides) if overrides else self.filters
         view = self.views.get(kpi.model)

@@ -314,11 +314,26 @@ def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filter
             .group_by(*groups))
 
 
+def _figures_by_group(rows: Iterable[Sequence], kpis: Sequence[Kpi],
+                      width: int) -> dict[tuple, dict[str, Number]]:
+    """Grouped rows (the `width` group columns, then one value per KPI) as each group's
+    figures, noughts left out: a nought is no figure (a rollup keeps cells that fell to
+    nought, the records have none)."""
+    keys = [kpi.key for kpi in kpis]
+    found: dict[tuple, dict[str, Number]] = {}
+    for row in rows:
+        figures = {key: number(value) for key, value in zip(keys, row[width:], strict=True)
+                   if value}
+        if figures:
+            found[tuple(row[:width])] = figures
+    return found
+
+
 def _read_grouped(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filters,
-                  by: Sequence[str]) -> list[tuple]:
-    """The rows of a table's KPIs grouped by `by`, read from its rollup."""
-    return [tuple(row) for row in db.session.execute(_grouped_rollup(rollup, kpis, filters,
-                                                                      by))]
+                  by: Sequence[str]) -> dict[tuple, dict[str, Number]]:
+    """A table's KPIs grouped by `by`, read from its rollup."""
+    return _figures_by_group(db.session.execute(_grouped_rollup(rollup, kpis, filters, by)),
+                             kpis, len(by))
 
 
 def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
@@ -326,7 +341,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
     """The KPIs grouped by `by` (office, track, project, month or a column of the records),
     one grouped SELECT per table; noughts, and so groups where every figure is nought,
     are left out."""
-    result: dict[tuple, dict[str, Number]] = defaultdict(dict)
+    result: dict[tuple, dict[str, Number]] = {}
     versions, ready = ({}, {}) if direct else rollups.usable()
     asked = filters_key(filters)
     for kpis in _by_table(keys).values():
@@ -334,17 +349,19 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
         rollup = ready.get(model)
         if record_conditions(model, filters):
             rollup = None  # the rollups know neither approved months, files nor campaigns
-        rows: Sequence[Sequence]
+        found: dict[tuple, dict[str, Number]]
         if rollup is None or not _groupable(rollup, by):
-            rows = db.session.execute(_grouped(kpis, filters, by)).all()
+            found = _figures_by_group(db.session.execute(_grouped(kpis, filters, by)), kpis,
+                                      len(by))
         else:
+            # kept as figures, not rows: after a write, only the table written is read and
+            # turned into figures again
             parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), asked, tuple(by))
-            rows = cached_at(versions.get(model), "rolled breakdown", parts,
-                             partial(_read_grouped, rollup, kpis, filters, by))
-        for row in rows:
-            group = tuple(row[:len(by)])
-            for kpi, value in zip(kpis, row[len(by):], strict=True):
-                result[group][kpi.key] = number(value)
-    # a nought is no figure: a rollup keeps cells that fell to nought, the records have none
-    return {group: {key: value for key, value in row.items() if value}
-            for group, row in result.items() if any(row.values())}
+            found = cached_at(versions.get(model), "rolled figures", parts,
+                              partial(_read_grouped, rollup, kpis, filters, by))
+        for group, figures in found.items():
+            if group in result:
+                result[group] = {**result[group], **figures}
+            else:
+                result[group] = figures
+    return result
