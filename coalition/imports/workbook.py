@@ -161,7 +161,6 @@ class _PartScanner:
         if number > self.top:
             self.tally.rows += number - self.top
             self.top = number
-            self.check(self.tally)
 
     def _start_row(self, reference: str) -> None:
         self._end_row()
@@ -179,24 +178,22 @@ class _PartScanner:
         if self.column:
             self.tally.cells += self.column
             self.column = 0
-            self.check(self.tally)
 
     # --- the fast pass -----------------------------------------------------------------
-    def _cells(self, text: bytes) -> None:
-        """Move to the column of the last cell: the last one with a reference, then +1 each."""
+    def _cells(self, text: bytes, begin: int, end: int, tag: bytes) -> None:
+        """Move to the column of the last cell of text[begin:end] (read in place, not
+        copied): the last one with a reference, then +1 each."""
         # the last cell is among the last few tags: looked for from the end, it usually has
         # its reference, and the cells before it need not be read at all
-        end = len(text)
-        # in a part without prefixed cells, only "<c" can start one
-        tag = b"<" if b":c" in text else b"<c"
-        while (start := text.rfind(tag, 0, end)) >= 0:
-            if cell := _CELL.match(text, start):
+        stop = end
+        while (start := text.rfind(tag, begin, stop)) >= 0:
+            if cell := _CELL.match(text, start, end):
                 if found := _R.search(cell.group(1)):
                     self._cell(found.group(1).decode("latin-1"))
                     return
                 break
-            end = start
-        cells = _CELL.findall(text)
+            stop = start
+        cells = _CELL.findall(text, begin, end)
         for back, attributes in enumerate(reversed(cells)):
             if found := _R.search(attributes):
                 self._cell(found.group(1).decode("latin-1"))
@@ -220,14 +217,17 @@ class _PartScanner:
             raise _Unusual
         if b"<si" in text or b":si" in text:  # else there is none to count
             self.tally.strings += len(_STRING.findall(text))
-            self.check(self.tally)
+        # in a piece without prefixed cells, only "<c" can start one
+        tag = b"<" if b":c" in text else b"<c"
         position = 0
         for row in (_ROW if b":row" in text else _UNPREFIXED_ROW).finditer(text):
-            self._cells(text[position:row.start()])
+            self._cells(text, position, row.start(), tag)
             found = _R.search(row.group(1))
             self._start_row(found.group(1).decode("latin-1") if found else "")
             position = row.end()
-        self._cells(text[position:])
+        self._cells(text, position, len(text), tag)
+        # the limits are checked once a piece (a megabyte): counting holds no more memory
+        self.check(self.tally)
 
     def _fast(self, part) -> None:
         rest, first = b"", True
@@ -243,6 +243,7 @@ class _PartScanner:
             rest, first = text[cut:], False
         self._piece(rest, first)
         self._end_row()
+        self.check(self.tally)
 
     # --- the exact pass ----------------------------------------------------------------
     def _start(self, name: str, attrs: dict) -> None:
@@ -253,7 +254,7 @@ class _PartScanner:
             self._start_row(attrs.get("r", ""))
         elif local == "si":
             self.tally.strings += 1
-            self.check(self.tally)
+        self.check(self.tally)  # the exact pass is the rare one: the limits at every tag
 
     def _exact(self, part) -> None:
         parser = expat.ParserCreate()
@@ -267,6 +268,7 @@ class _PartScanner:
         except expat.ExpatError:
             pass  # not XML, or broken: openpyxl stops there too, and says so if it reads it
         self._end_row()
+        self.check(self.tally)
 
     @staticmethod
     def _refuse(*_args) -> None:
