@@ -1142,10 +1142,11 @@ def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings):
                       else b"<y:c" + m[1] + m[2].replace(b"</c>", b"</y:c>"), part, flags=re.S
                       ).replace(b"<worksheet ", b'<worksheet xmlns:y="urn:other" ')
     quick, exact = _Tally(), _Tally()
-    _PartScanner(quick, lambda _tally: None)._fast(io.BytesIO(part))
-    _PartScanner(exact, lambda _tally: None)._exact(io.BytesIO(part))
-    assert quick == exact
+    _PartScanner(quick, lambda _tally: None, sheet=True)._fast(io.BytesIO(part))
+    _PartScanner(exact, lambda _tally: None, sheet=True)._exact(io.BytesIO(part))
+    assert quick == exact  # rows, cells, strings and whether a formula is there
     assert exact.strings == strings
+    assert exact.formulas == (b"<f>" in part or b"<f " in part or b"<x:f" in part)
 
 
 def test_rows_inserted_in_bulk_are_stored_as_sqlalchemy_stores_them(app, world):

@@ -402,7 +402,7 @@ class _RowReader:
             if key not in bad:
                 refuse(sheet.by_key[key], message)
         dated_by = sheet.model.fields.dated_by
-        if dated_by in values and values.get("office_id") and not bad:
+        if lookups.locked and dated_by in values and values.get("office_id") and not bad:
             month = first_day(values[dated_by])
             if (values["office_id"], month) in self.lookups.locked:
                 refuse(sheet.by_key[dated_by], locked_message(

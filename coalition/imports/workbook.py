@@ -42,19 +42,6 @@ _MACRO_TYPES = re.compile(rb"macroEnabled|vbaProject|vbaData|ms-office\.activeX"
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
-def _has_formula(archive: zipfile.ZipFile, name: str) -> bool:
-    """True if a worksheet's XML holds a formula; read in pieces, never whole."""
-    tail = b""
-    with archive.open(name) as part:
-        while chunk := part.read(1 << 20):
-            text = tail + chunk
-            # most sheets have no "<f" at all: a plain search rules that out fastest
-            if (b"<f" in text or b":f" in text) and _FORMULA.search(text):
-                return True
-            tail = chunk[-16:]
-    return False
-
-
 class WorkbookError(ValueError):
     """A file that cannot be imported at all; the message says why."""
 
@@ -127,6 +114,8 @@ class _Tally:
     rows: int = 0
     cells: int = 0
     strings: int = 0
+    #: whether a worksheet holds a formula (its saved value is read, never the formula)
+    formulas: bool = False
 
 
 _ATTRIBUTES = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
@@ -151,8 +140,9 @@ class _PartScanner:
     anything else is read again by expat, element by element.
     """
 
-    def __init__(self, tally: _Tally, check) -> None:
+    def __init__(self, tally: _Tally, check, sheet: bool = False) -> None:
         self.tally, self.check = tally, check
+        self.sheet = sheet  # a worksheet: its formulas are looked for too
         self.row = 0  # the current row number, as openpyxl numbers it
         self.top = 0  # the highest row number met: openpyxl yields every row up to it
         self.column = 0  # the column of the current row's last cell
@@ -217,6 +207,11 @@ class _PartScanner:
             raise _Unusual
         if b"<si" in text or b":si" in text:  # else there is none to count
             self.tally.strings += len(_STRING.findall(text))
+        # most sheets have no "<f" at all: a plain search rules that out fastest (a piece
+        # ends before a "<", so no tag is cut in two)
+        if (self.sheet and not self.tally.formulas and (b"<f" in text or b":f" in text)
+                and _FORMULA.search(text)):
+            self.tally.formulas = True
         # in a piece without prefixed cells, only "<c" can start one
         tag = b"<" if b":c" in text else b"<c"
         position = 0
@@ -254,6 +249,8 @@ class _PartScanner:
             self._start_row(attrs.get("r", ""))
         elif local == "si":
             self.tally.strings += 1
+        elif local == "f" and self.sheet:
+            self.tally.formulas = True
         self.check(self.tally)  # the exact pass is the rare one: the limits at every tag
 
     def _exact(self, part) -> None:
@@ -278,18 +275,21 @@ class _PartScanner:
     def scan(cls, archive: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally,
              check) -> None:
         """Count one part into `tally`, the fast way if the part allows it."""
-        before = _Tally(tally.rows, tally.cells, tally.strings)
+        before = _Tally(tally.rows, tally.cells, tally.strings, tally.formulas)
+        sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         try:
             with archive.open(info) as part:
-                cls(tally, check)._fast(part)
+                cls(tally, check, sheet)._fast(part)
         except _Unusual:
             tally.rows, tally.cells, tally.strings = before.rows, before.cells, before.strings
+            tally.formulas = before.formulas
             with archive.open(info) as part:
-                cls(tally, check)._exact(part)
+                cls(tally, check, sheet)._exact(part)
 
 
-def check_limits(archive: zipfile.ZipFile) -> None:
-    """Refuse, with a message saying which limit, a workbook too big to read safely."""
+def check_limits(archive: zipfile.ZipFile) -> _Tally:
+    """Refuse, with a message saying which limit, a workbook too big to read safely; else
+    what was counted (and whether a worksheet holds a formula)."""
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
         raise WorkbookError(_("The workbook has too many parts (%(n)s).", n=_number(len(infos))))
@@ -336,6 +336,7 @@ def check_limits(archive: zipfile.ZipFile) -> None:
             raise WorkbookError(_("The workbook holds XML declarations (DTD or entities) "
                                   "that a workbook saved by Excel never has; it is not "
                                   "read.")) from None
+    return tally
 
 
 class Book:
@@ -355,7 +356,7 @@ class Book:
         if "xl/workbook.xml" not in names:
             raise WorkbookError(not_xlsx)
         try:
-            check_limits(archive)
+            has_formulas = check_limits(archive).formulas
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError,
                 NotImplementedError, RuntimeError, ValueError) as error:
             if isinstance(error, WorkbookError):
@@ -366,8 +367,6 @@ class Book:
         damaged = _("The workbook could not be read; it may be damaged. Open it in Excel, save "
                     "it again and try again.")
         try:
-            has_formulas = any(_has_formula(archive, name) for name in names
-                               if name.startswith("xl/worksheets/") and name.endswith(".xml"))
             # data_only: a formula's saved result is read, the formula itself never is
             with _quiet():
                 self.values = load_workbook(BytesIO(data), read_only=True, data_only=True)
