@@ -77,19 +77,20 @@ def row_writer(view: Any, page: dict) -> Callable[[Any], Markup] | None:
         pk = escape(get_pk(row))
         parts = [checkbox.replace("{id}", pk)] if checkbox else []
         if buttons:
-            parts.append('<td class="list-buttons-column">')
+            icons = []
             if view_url:
-                parts.append(_link(f"{view_url}?id={pk}&amp;{back}", kinds[ViewRowAction],
+                icons.append(_link(f"{view_url}?id={pk}&amp;{back}", kinds[ViewRowAction],
                                    "fa fa-eye glyphicon glyphicon-eye-open"))
             scope = row.office_scope
             if (edit_url or delete) and scope not in writable:
                 writable[scope] = view.may_write(row)
             if edit_url and writable[scope]:
-                parts.append(_link(f"{edit_url}?id={pk}&amp;{back}", kinds[EditRowAction],
+                icons.append(_link(f"{edit_url}?id={pk}&amp;{back}", kinds[EditRowAction],
                                    "fa fa-pencil glyphicon glyphicon-pencil"))
             if delete and writable[scope]:
-                parts.append(delete.replace("{id}", pk))
-            parts.append("</td>")
+                icons.append(delete.replace("{id}", pk))
+            # apart as the template sets them (its line breaks are a space between icons)
+            parts += ('<td class="list-buttons-column">', " ".join(icons), "</td>")
         for name, opening in columns:
             parts += (opening, escape(cell(row, name)), "</td>")
         return Markup("".join(parts))
