@@ -137,6 +137,19 @@ def test_idle_session_expires(app, login):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_the_session_cookie_is_sent_again_once_a_minute_not_with_every_page(app, login):
+    client = login("coordinator_a")
+    client.get("/")
+    assert "Set-Cookie" not in client.get("/meetings/").headers  # nothing new to sign
+    with client.session_transaction() as session:
+        session["seen"] -= 61
+        before = session["seen"]
+    refreshed = client.get("/meetings/")
+    assert refreshed.status_code == 200 and "Set-Cookie" in refreshed.headers
+    with client.session_transaction() as session:
+        assert session["seen"] > before + 60  # an active session is kept going
+
+
 def test_common_passwords_are_refused(login, ctx):
     from coalition.accounts.passwords import common_passwords
 

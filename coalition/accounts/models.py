@@ -39,7 +39,8 @@ class User(Record):
     #: changes on sign-out everywhere and on a new password, ending every session at once
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
 
-    office = relationship("Office", foreign_keys=[office_id], lazy="selectin")
+    # every page names the user's office: read with the user, in the same query
+    office = relationship("Office", foreign_keys=[office_id], lazy="joined")
 
     fields = Fields(
         Field("username", _l("Username"), required=True, listed=True, searched=True, text=CODE),

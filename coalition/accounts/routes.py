@@ -63,7 +63,8 @@ def end_stale_sessions() -> ResponseReturnValue | None:
         session.clear()
         flash(_("Your session has ended. Sign in again."), "info")
         return redirect(url_for("accounts.login", next=request.full_path))
-    session["seen"] = now
+    if "seen" not in session or now - seen >= 60:  # to the minute: the session cookie
+        session["seen"] = now  # signed and sent again once a minute, not with every page
     return None
 
 
