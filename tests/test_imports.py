@@ -1126,10 +1126,13 @@ def test_any_sheet_is_read_cell_for_cell_as_openpyxl_reads_it(app, rows):
         assert [row for _number, row in book.rows(book.titles[0])] == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rows=_sheet_rows(), prefixed=st.sampled_from(["none", "all", "some cells"]),
-       strings=st.integers(0, 3))
-def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings):
+       strings=st.integers(0, 3), chunk=st.sampled_from([1 << 20, 7, 64, 301]))
+def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings, chunk):
+    """Counted the quick way, a part unpacked a megabyte at a time (or in small pieces, so
+    that rows and cells run across pieces and most pieces are not the first) is counted as
+    expat counts it."""
     from coalition.imports.workbook import _PartScanner, _Tally
 
     part = sheet(rows + b"<si><t>a</t></si>" * strings)
@@ -1142,7 +1145,9 @@ def test_the_quick_count_of_a_part_is_its_exact_count(rows, prefixed, strings):
                       else b"<y:c" + m[1] + m[2].replace(b"</c>", b"</y:c>"), part, flags=re.S
                       ).replace(b"<worksheet ", b'<worksheet xmlns:y="urn:other" ')
     quick, exact = _Tally(), _Tally()
-    _PartScanner(quick, lambda _tally: None, sheet=True)._fast(io.BytesIO(part))
+    scanner = _PartScanner(quick, lambda _tally: None, sheet=True)
+    scanner.CHUNK = chunk
+    scanner._fast(io.BytesIO(part))
     _PartScanner(exact, lambda _tally: None, sheet=True)._exact(io.BytesIO(part))
     assert quick == exact  # rows, cells, strings and whether a formula is there
     assert exact.strings == strings
