@@ -1,6 +1,6 @@
 """What every template may use."""
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -22,22 +22,24 @@ def register_template_globals(app: Flask) -> None:
                 "page_settings": page_settings, "date_box": date_box}
 
 
-#: the main menu as written for a user profile, language and screen (admin/base.html): it
-#: asks every screen whether the user may open it, 1.3 ms a page, and its answer changes
-#: only with what `access.profile` covers
-MENUS: dict[tuple, Markup] = {}
+def menus() -> dict[tuple, Markup]:
+    """The app's main menus as written for a user profile, language and screen
+    (admin/base.html): writing one asks every screen whether the user may open it, 1.3 ms a
+    page, and the answer changes only with what `access.profile` covers."""
+    return current_app.extensions.setdefault("kept_menus", {})
 
 
 def kept_menu(endpoint: str) -> tuple[tuple, Markup | None]:
     """The key of the menu of this user, language and screen, and the menu if written."""
     key = (access.profile(current_user), language(), request.script_root, endpoint)
-    return key, MENUS.get(key)
+    return key, menus().get(key)
 
 
 def keep_menu(key: tuple, html: str) -> Markup:
     """Keep the menu written under `key`; the whole store is dropped when it grows large
     (roles × offices × languages × screens stays in the hundreds)."""
-    if len(MENUS) >= 2000:
-        MENUS.clear()
-    MENUS[key] = menu = Markup(html)
+    kept = menus()
+    if len(kept) >= 2000:
+        kept.clear()
+    kept[key] = menu = Markup(html)
     return menu

@@ -442,7 +442,7 @@ def test_drill_down_opens_exactly_the_records_behind_a_figure(world, login):
 
 
 def test_a_link_kept_from_before_a_track_was_recoded_names_its_new_code(app, world, login):
-    """Links are kept once worked out (drilldown.MADE), by the filters' records' ids and
+    """Links are kept once worked out (drilldown.made()), by the filters' records' ids and
     codes: a track given a new code is named by it, and the link still opens its records."""
     client = login("admin")
     add(client, "meetings", **tagged(world), date="2024-01-01",

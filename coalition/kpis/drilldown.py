@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_admin.contrib.sqla import filters as sqla
 
 from coalition import access
@@ -78,9 +78,11 @@ def _named(value: Any) -> Any:
     return type(value).__name__, value.id, value.code
 
 
-#: links already worked out, by all they depend on: the user's profile, the filters, the
-#: figure and its conditions — never the records counted, so a write leaves them right
-MADE: dict[tuple, str | None] = {}
+def made() -> dict[tuple, str | None]:
+    """The app's links already worked out, by all they depend on: the user's profile, the
+    filters, the figure and its conditions — never the records counted, so a write leaves
+    them right."""
+    return current_app.extensions.setdefault("drilldown_links", {})
 
 
 class Links:
@@ -104,16 +106,17 @@ class Links:
         where = tuple(where)
         memo = (self.asked, key, where, template,
                 tuple((name, _named(value)) for name, value in sorted(overrides.items())))
+        kept = made()
         try:
-            return MADE[memo]
+            return kept[memo]
         except KeyError:
             pass
         except TypeError:  # a condition's value that cannot be a key (a list)
             return self._url(key, where, template, **overrides)
-        if len(MADE) >= 20_000:
-            MADE.clear()
-        MADE[memo] = made = self._url(key, where, template, **overrides)
-        return made
+        if len(kept) >= 20_000:
+            kept.clear()
+        kept[memo] = link = self._url(key, where, template, **overrides)
+        return link
 
     def _url(self, key: str, where: tuple[Cond, ...], template: bool,
              **overrides: Any) -> str | None:
