@@ -140,7 +140,7 @@ _COLUMNS: dict[bytes, int] = {}
 
 def _cell_column(reference: bytes, column: int) -> int:
     """The column of a cell with this r attribute, after a cell in `column`: its letters',
-    or the next one where the reference is not letters then digits (as `_PartScanner._cell`)."""
+    or the next one where the reference is not letters then digits."""
     letters = reference.rstrip(b"0123456789")
     if (number := _COLUMNS.get(letters)) is not None:
         return number
@@ -195,13 +195,6 @@ class _PartScanner:
         self._end_row()
         self.row = _row_number(reference, self.row)
         self._reach(self.row)
-
-    def _cell(self, reference: str) -> None:
-        letters = reference.rstrip("0123456789")
-        if letters and len(letters) <= 3 and letters.isalpha() and letters.isascii():
-            self.column = _column_number(letters)
-        else:
-            self.column += 1
 
     def _end_row(self) -> None:
         if self.column:
@@ -289,7 +282,7 @@ class _PartScanner:
     def _start(self, name: str, attrs: dict) -> None:
         local = name[name.rfind(":") + 1:]
         if local == "c":
-            self._cell(attrs.get("r", ""))
+            self.column = _cell_column(attrs.get("r", "").encode(errors="replace"), self.column)
         elif local == "row":
             self._start_row(attrs.get("r", ""))
         elif local == "si":
