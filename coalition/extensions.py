@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -23,6 +23,17 @@ babel = Babel()
 cache = Cache()
 # failed sign-ins only; in memory by default, RATELIMIT_STORAGE_URI=redis://… for several workers
 limiter = Limiter(get_remote_address, default_limits=[])
+
+
+def kept(name: str, most: int) -> dict:
+    """A store of what this app works out once and serves to every request after (the main
+    menus, the dashboard's links): in the app, so two apps in a process never share one;
+    emptied whole when it holds `most`, which a few roles, offices and filters stay far
+    below."""
+    store = current_app.extensions.setdefault(name, {})
+    if len(store) >= most:
+        store.clear()
+    return store
 
 
 def register_extensions(app: Flask) -> None:

@@ -35,11 +35,12 @@ def row_writer(view: Any, page: dict) -> Callable[[Any], Markup] | None:
     get_url, get_pk = view.get_url, page["get_pk_value"]
     # the return address is the same for every row: its query is encoded once
     back = escape(get_url(".index_view", url=page["return_url"]).partition("?")[2])
-    kinds = {type(action): escape(str(action.title or "")) for action in actions}
-    view_url = get_url(".details_view") if ViewRowAction in kinds else ""
-    edit_url = get_url(".edit_view") if EditRowAction in kinds else ""
+    # each action's title, by its kind: the row actions offered
+    titles = {type(action): escape(str(action.title or "")) for action in actions}
+    view_url = get_url(".details_view") if ViewRowAction in titles else ""
+    edit_url = get_url(".edit_view") if EditRowAction in titles else ""
     delete = ""
-    if DeleteRowAction in kinds:
+    if DeleteRowAction in titles:
         confirm = escape(_("Move this record to the trash?"))
         delete = (f'<form class="icon" method="POST" action="{get_url(".delete_view")}">'
                   '<input name="id" type="hidden" value="{id}">'
@@ -79,13 +80,13 @@ def row_writer(view: Any, page: dict) -> Callable[[Any], Markup] | None:
         if buttons:
             icons = []
             if view_url:
-                icons.append(_link(f"{view_url}?id={pk}&amp;{back}", kinds[ViewRowAction],
+                icons.append(_link(f"{view_url}?id={pk}&amp;{back}", titles[ViewRowAction],
                                    "fa fa-eye glyphicon glyphicon-eye-open"))
             scope = row.office_scope
             if (edit_url or delete) and scope not in writable:
                 writable[scope] = view.may_write(row)
             if edit_url and writable[scope]:
-                icons.append(_link(f"{edit_url}?id={pk}&amp;{back}", kinds[EditRowAction],
+                icons.append(_link(f"{edit_url}?id={pk}&amp;{back}", titles[EditRowAction],
                                    "fa fa-pencil glyphicon glyphicon-pencil"))
             if delete and writable[scope]:
                 icons.append(delete.replace("{id}", pk))

@@ -1,11 +1,12 @@
 """What every template may use."""
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_login import current_user
 from markupsafe import Markup
 
 from coalition import access
 from coalition.choices import ROLES
+from coalition.extensions import kept
 from coalition.i18n import language
 from coalition.widgets import date_box, page_settings
 
@@ -26,7 +27,7 @@ def menus() -> dict[tuple, Markup]:
     """The app's main menus as written for a user profile, language and screen
     (admin/base.html): writing one asks every screen whether the user may open it, 1.3 ms a
     page, and the answer changes only with what `access.profile` covers."""
-    return current_app.extensions.setdefault("kept_menus", {})
+    return kept("main_menus", 2000)
 
 
 def kept_menu(endpoint: str) -> tuple[tuple, Markup | None]:
@@ -36,10 +37,6 @@ def kept_menu(endpoint: str) -> tuple[tuple, Markup | None]:
 
 
 def keep_menu(key: tuple, html: str) -> Markup:
-    """Keep the menu written under `key`; the whole store is dropped when it grows large
-    (roles × offices × languages × screens stays in the hundreds)."""
-    kept = menus()
-    if len(kept) >= 2000:
-        kept.clear()
-    kept[key] = menu = Markup(html)
+    """Keep the menu written under `key`."""
+    menus()[key] = menu = Markup(html)
     return menu

@@ -6,16 +6,18 @@ is only offered when every condition of the figure can be said with the view's f
 """
 
 from collections.abc import Iterable
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_admin.contrib.sqla import filters as sqla
 
 from coalition import access
+from coalition.extensions import kept
 from coalition.kpis.definitions import ACTIVE, ALWAYS, BY_KEY, DATED, OPEN_AT_END, Cond, Kpi
+from coalition.kpis.figure_cache import filters_key, plain
 from coalition.kpis.filters import FILTER_MODELS, Filters
 
 #: stands for a point's period in a link template; the page puts "YYYY-MM-DD+to+YYYY-MM-DD"
@@ -71,18 +73,16 @@ def _period(kpi: Kpi, start: date | None, end: date | None) -> list[tuple] | Non
 
 
 def _named(value: Any) -> Any:
-    """A filter's value as a key: an office, track, project or campaign by id and code (a
-    link names the code)."""
-    if value is None or isinstance(value, bool | int | str | date):
-        return value
-    return type(value).__name__, value.id, value.code
+    """A filter's value as a key, an office, track, project or campaign with its code too
+    (a link names the code)."""
+    return plain(value), getattr(value, "code", None)
 
 
 def made() -> dict[tuple, str | None]:
     """The app's links already worked out, by all they depend on: the user's profile, the
     filters, the figure and its conditions — never the records counted, so a write leaves
     them right."""
-    return current_app.extensions.setdefault("drilldown_links", {})
+    return kept("drilldown_links", 20_000)
 
 
 class Links:
@@ -92,8 +92,8 @@ class Links:
         self.user, self.filters = user, filters
         self.allowed = access.has_feature(user, "drilldown")
         self.views = {getattr(v, "model", None): v for v in admin._views}
-        self.asked = (access.profile(user), request.script_root, tuple(
-            _named(getattr(filters, name.name)) for name in fields(filters)))
+        self.asked = (access.profile(user), request.script_root, filters_key(filters),
+                      tuple(_named(getattr(filters, name)) for name in FILTER_MODELS))
 
     def url(self, key: str, where: Iterable[Cond] = (), template: bool = False,
             **overrides: Any) -> str | None:
@@ -106,17 +106,14 @@ class Links:
         where = tuple(where)
         memo = (self.asked, key, where, template,
                 tuple((name, _named(value)) for name, value in sorted(overrides.items())))
-        kept = made()
+        links = made()
         try:
-            return kept[memo]
+            return links[memo]
         except KeyError:
-            pass
+            links[memo] = link = self._url(key, where, template, **overrides)
+            return link
         except TypeError:  # a condition's value that cannot be a key (a list)
             return self._url(key, where, template, **overrides)
-        if len(kept) >= 20_000:
-            kept.clear()
-        kept[memo] = link = self._url(key, where, template, **overrides)
-        return link
 
     def _url(self, key: str, where: tuple[Cond, ...], template: bool,
              **overrides: Any) -> str | None:

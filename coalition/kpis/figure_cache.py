@@ -46,7 +46,7 @@ DEFINITIONS = hashlib.sha256(repr([
              k.sensitive, k.dimensions) for k in KPIS)]).encode()).hexdigest()[:16]
 
 
-def _plain(value: Any) -> Hashable:
+def plain(value: Any) -> Hashable:
     """A filter's value as plain data: a record (office, track, project) by its kind and id."""
     if value is None or isinstance(value, bool | int | str | date):
         return value
@@ -55,7 +55,7 @@ def _plain(value: Any) -> Hashable:
 
 def filters_key(filters: Filters) -> tuple:
     """Every filter, by name, as plain data."""
-    return tuple((field.name, _plain(getattr(filters, field.name))) for field in fields(filters))
+    return tuple((field.name, plain(getattr(filters, field.name))) for field in fields(filters))
 
 
 def key(kind: str, version: str, parts: Hashable) -> str:

@@ -359,7 +359,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
             parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), asked, tuple(by))
             found = cached_at(versions.get(model), "rolled figures", parts,
                               partial(_read_grouped, rollup, kpis, filters, by))
-        for group, figures in found.items():
+        for group, figures in found.items():  # the cached dicts are shared: merged, not changed
             if group in result:
                 result[group] = {**result[group], **figures}
             else:
