@@ -1,10 +1,13 @@
 """Languages: which one a request is served in, its direction, and bilingual names."""
 
 import os
+from functools import cache, cached_property
 
-from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from babel import support
+from flask import Flask, Request, current_app, g, has_request_context, request
+from flask_babel import Domain, get_babel, get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from coalition.choices import Choices
 from coalition.extensions import babel
@@ -76,9 +79,46 @@ def bilingual(arabic: str, latin: str | None) -> str:
             else f"{latin} \u2068({arabic})\u2069")
 
 
+class KeptDomain(Domain):
+    """Flask-Babel's domain, the catalogue it finds kept on the request beside the locale it
+    was found for: a page asks for hundreds of words, and Flask-Babel looks the locale and
+    the catalogue up again for each (a quarter of a millisecond in every hundred)."""
+
+    def get_translations(self) -> support.NullTranslations:
+        babel_context = g.get("_flask_babel") if g else None
+        kept = getattr(babel_context, "coalition_catalogue", None)
+        # force_locale() and refresh() put another locale object there: found afresh
+        if kept is not None and kept[0] is getattr(babel_context, "babel_locale", None):
+            return kept[1]
+        translations = super().get_translations()
+        if (babel_context := g.get("_flask_babel") if g else None) is not None:
+            babel_context.coalition_catalogue = (getattr(babel_context, "babel_locale", None),
+                                                 translations)
+        return translations
+
+
+@cache
+def wtforms_catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' own messages in a language, read from disk once a process."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class CoalitionRequest(Request):
+    """A request whose WTForms catalogue is the process's: Flask-WTF would read it from
+    disk for every page that builds a form (a list's delete buttons are forms)."""
+
+    @cached_property
+    def wtforms_translations(self) -> support.NullTranslations:
+        return wtforms_catalogue(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+
+
 def register_i18n(app: Flask) -> None:
-    """Initialise Flask-Babel (Flask-Admin needs it once flask-babel is installed)."""
+    """Initialise Flask-Babel (Flask-Admin needs it once flask-babel is installed), with
+    the catalogues kept (`KeptDomain`, `CoalitionRequest`)."""
     babel.init_app(app, locale_selector=select_locale)
+    # Babel's domain is a cached_property of the extension: set, it is ours
+    babel.__dict__["domain_instance"] = KeptDomain(domain=get_babel(app).default_domain)
+    app.request_class = CoalitionRequest
 
     @app.context_processor
     def inject_language() -> dict:

@@ -226,3 +226,33 @@ def test_screens_are_mirrored_in_arabic(server, chromium, lang):
         page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}.png"), full_page=False)
     assert not errors
     context.close()
+
+
+# --- the catalogues kept on the request (coalition.i18n.KeptDomain, CoalitionRequest) -----
+def test_words_follow_the_language_of_each_request_and_force_locale(app):
+    from flask_babel import force_locale, gettext
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+    from wtforms.validators import InputRequired
+
+    class Named(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField("name", validators=[InputRequired()])
+
+    ended = "Your session has ended. Sign in again."
+    required = {"ar": "هذا الحقل مطلوب.", "en": "This field is required."}
+    for lang in ("ar", "en", "ar"):  # one process, the languages in turn
+        with app.test_request_context("/", method="POST", data={"name": ""},
+                                      headers={"Cookie": f"locale={lang}"}):
+            said = gettext(ended)
+            assert (said == ended) == (lang == "en")
+            assert gettext(ended) == said  # the kept catalogue, asked again
+            other = "en" if lang == "ar" else "ar"
+            with force_locale(other):
+                assert (gettext(ended) == ended) == (other == "en")
+            assert gettext(ended) == said  # the request's own language again
+            form = Named()
+            assert not form.validate()
+            assert form.name.errors == [required[lang]]
