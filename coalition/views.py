@@ -1,6 +1,7 @@
 """The base view of every record screen, and the admin it is shown in; access is asked of
 `access`. It imports no domain: the factory in `app.py` lists the screens."""
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -20,15 +21,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import func, or_
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import or_
 from sqlalchemy.exc import DataError, IntegrityError
-from sqlalchemy.orm import configure_mappers
+from sqlalchemy.orm import Query, configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from coalition import access
+from coalition import access, versions
 from coalition.audit.history import ACTIONS, changes_html, history_of
 from coalition.choices import Choices
 from coalition.database import Record, Refused, db, utcnow
@@ -46,6 +47,7 @@ from coalition.fields import (
     is_blank,
     value_problem,
 )
+from coalition.i18n import language
 from coalition.list_rows import row_writer
 from coalition.normalize import without_bidi_controls
 from coalition.security import csp_nonce, is_on_site
@@ -337,7 +339,9 @@ class RecordView(ModelView):
         return self._scoped(super().get_query())
 
     def get_count_query(self) -> Any:
-        return self._scoped(super().get_count_query())
+        """The list's count, kept until the next write (`KeptCount`)."""
+        return self._scoped(KeptCount([func.count("*")], session=db.session())
+                            .select_from(self.model))
 
     def get_one(self, id: str) -> Any:
         """Fetch a record for details, edit or delete; 404 if absent, 403 if not allowed."""
@@ -551,6 +555,20 @@ class RecordView(ModelView):
         return super().handle_view_exception(exc)
 
 
+class KeptCount(Query):
+    """A list's count query whose answer is kept under the data version
+    (`coalition.versions`), keyed by its SQL and values: counting tens of thousands of
+    records took longer than writing the page, for every page of every list. Every write of
+    a record moves the version, and a list counts records (`Record`) outside the trash."""
+
+    def scalar(self) -> Any:
+        version = versions.data_version()
+        compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
+        key = hashlib.sha256(repr((str(compiled), sorted(compiled.params.items())))
+                             .encode()).hexdigest()
+        return versions.kept_at(version, f"list count:{key}", super().scalar)
+
+
 def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:
     """The admin every screen is added to: our theme, RTL base template and CSP nonce."""
     return Admin(
@@ -564,8 +582,6 @@ def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:
 
 
 def _arabic() -> bool:
-    from coalition.i18n import language
-
     return language() == "ar"
 
 
@@ -621,9 +637,14 @@ def relation_filter(model: type[Any], label: Any) -> Any:
     from flask_admin.contrib.sqla import filters
 
     flt = filters.FilterEqual(model.code, label)
-    flt.live_options = lambda: [
-        (row.code, str(row)) for row in db.session.scalars(
+
+    def options() -> list[tuple[str, str]]:
+        return [(row.code, str(row)) for row in db.session.scalars(
             db.select(model).where(model.deleted_at.is_(None)).order_by(model.name_ar))]
+
+    # kept until the next write, in each language
+    flt.live_options = lambda: versions.kept_at(
+        versions.data_version(), f"filter options:{model.__tablename__}:{language()}", options)
     return flt
 
 

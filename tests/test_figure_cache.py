@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from coalition import versions
 from coalition.config import load_config
 from coalition.database import db
 from coalition.extensions import cache
@@ -216,7 +217,7 @@ def test_the_cache_keys_apart_every_audience_of_the_access_rules(app, world):
         users = db.session.query(User).all()
         audiences = {Audience.of(user) for user in users} | {
             Audience.operator(), Audience.of(users[0]).for_donors()}
-        keys = {figure_cache.key("figures", "v", (audience, 5, ())) for audience in audiences}
+        keys = {figure_cache.key("figures", (audience, 5, ())) for audience in audiences}
         assert len(keys) == len(audiences) >= 5
 
 
@@ -292,18 +293,18 @@ def _statements(app) -> Iterator[list[str]]:
 def test_the_data_version_is_one_read_and_moves_with_every_write(app, world):
     with app.app_context():
         with _statements(app) as statements:
-            version = rollups.data_version()
+            version = versions.data_version()
         assert version and len(statements) == 1
         meeting = make_meeting(world["office_a"], date=date(2024, 3, 5))
-        assert rollups.data_version() != version
-        version = rollups.data_version()
+        assert versions.data_version() != version
+        version = versions.data_version()
         meeting.topic = "changed"
         db.session.commit()
-        assert rollups.data_version() != version
-        version = rollups.data_version()
+        assert versions.data_version() != version
+        version = versions.data_version()
         db.session.delete(db.session.get(Meeting, meeting.id))
         db.session.commit()
-        assert rollups.data_version() != version
+        assert versions.data_version() != version
 
 
 def _rollups_read(app, client, url: str) -> set[str]:
@@ -344,8 +345,8 @@ def test_after_a_write_only_the_rollup_written_is_read_again(app, world, login):
     assert _rollups_read(app, reader, "/api/kpis") == {"rollup_cases"}
     assert kpis(reader) == _direct(app)
     with app.app_context():  # a rollup with no version of its own goes by the data's
-        db.session.execute(rollups.state.delete().where(
-            rollups.state.c.name == rollups.ROLLUPS[Meeting].version_name))
+        db.session.execute(versions.state.delete().where(
+            versions.state.c.name == rollups.ROLLUPS[Meeting].version_name))
         make_case(world["office_b"])
     assert _rollups_read(app, reader, "/api/kpis") == {"rollup_cases", "rollup_meetings"}
     with app.app_context():  # the rollups recomputed: every one is read again
@@ -372,9 +373,9 @@ def test_an_answer_seen_inside_a_rolled_back_write_is_never_served(app, world):
 
 def test_without_a_data_version_nothing_is_cached(app, world, computed):
     with app.app_context():
-        db.session.execute(rollups.state.delete())
+        db.session.execute(versions.state.delete())
         db.session.commit()
-        assert rollups.data_version() is None
+        assert versions.data_version() is None
         figure_set(Audience.operator(), Filters())
         figure_set(Audience.operator(), Filters())
     assert computed[0] == 2

@@ -1,6 +1,9 @@
 """Record lists: the rows written in Python (coalition/list_rows.py) are the rows Flask-Admin's
 row template writes, on every screen, for every role, whatever the records hold."""
 
+import html
+import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -157,3 +160,53 @@ def test_each_user_sees_the_menu_written_for_them_alone(app, demo):
     assert fresh["admin", "ar", "/meetings/"] != fresh["admin", "en", "/meetings/"]
     assert fresh["admin", "en", "/meetings/"] != fresh["admin", "en", "/dashboard/"]  # active
     assert "/meetings/" not in fresh["donor", "en", "/dashboard/"]
+
+
+def _count(page: str) -> int:
+    """The count a list's tab shows: "List (N)", or nought when it shows none."""
+    found = re.search(r'class="nav-link active">[^<(]*\((\d+)\)', page)
+    return int(found.group(1)) if found else 0
+
+
+def test_a_lists_count_and_filters_follow_every_write_at_once(app, world, login):
+    """Counts and filter options are kept until the next write (views.KeptCount): each
+    write below changes them on the very next page, for each reader's own scope."""
+    from tests.helpers import office_forms
+
+    coordinator, admin, other = login("coordinator_a"), login("admin"), login("coordinator_b")
+
+    def counts() -> tuple[int, int, int]:
+        return tuple(_count(client.get("/meetings/").get_data(as_text=True))
+                     for client in (coordinator, admin, other))
+
+    assert counts() == (0, 0, 0)
+    data = office_forms(world)["meetings"][1]
+    for step in (1, 2):
+        assert coordinator.post("/meetings/new/", data=data).status_code == 302
+        assert counts() == (step, step, step)
+    with app.app_context():
+        first = db.session.scalar(db.select(Meeting.id).order_by(Meeting.id))
+    coordinator.post("/meetings/delete/", data={"id": str(first)})
+    assert counts() == (1, 1, 1)
+    assert admin.post(f"/trash/restore/meetings/{first}").status_code == 302
+    assert counts() == (2, 2, 2)
+    # a case is read in its office alone: each coordinator's count is their own
+    cases = office_forms(world)["cases"][1]
+    assert coordinator.post("/cases/new/", data=cases).status_code == 302
+    assert [_count(client.get("/cases/").get_data(as_text=True))
+            for client in (coordinator, admin, other)] == [1, 1, 0]
+    # a new office is among the list's filter options on the next page
+    assert "coast" not in _filter_options(admin.get("/meetings/").get_data(as_text=True))
+    with app.app_context():
+        db.session.add(Office(code="coast", name_ar="مكتب الساحل", name_en="Coast Office"))
+        db.session.commit()
+    assert ("coast", "مكتب الساحل") in _filter_options(
+        admin.get("/meetings/").get_data(as_text=True))
+
+
+def _filter_options(page: str) -> set[tuple[str, str]]:
+    """Every (value, label) the list's filters offer."""
+    found = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', page)
+    groups = json.loads(html.unescape(found.group(1)))
+    return {(value, str(label)) for items in groups.values() for item in items
+            for value, label in item["options"] or ()}

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from coalition import versions
 from coalition.choices import (
     CASE_STATUSES,
     CONSULTATION_OUTCOMES,
@@ -194,7 +195,7 @@ def test_rebuild_reports_a_rollup_that_drifted_and_mends_it(ctx, world):
 def test_a_stale_rollup_is_not_read_until_rebuilt(ctx, world):
     db.session.add(Meeting(office_id=world["office_a"], date=date(2024, 5, 6), topic="x"))
     db.session.commit()
-    rollups._upsert_state(db.session.connection(), "rollup:meetings", "stale")
+    versions.set_state(db.session.connection(), "rollup:meetings", "stale")
     table = rollups.ROLLUPS[Meeting].table
     db.session.execute(table.delete())
     db.session.commit()

@@ -1,7 +1,7 @@
 """The cache of computed figures, keyed by what was asked, who asks and the data version.
 
 Every write to the records moves the data version in its own transaction
-(`coalition.kpis.rollups.data_version`), so an answer kept under a version is the answer for
+(`coalition.versions`), so an answer kept under a version is the answer for
 the records as they were at that version: a write makes every earlier answer unreachable at
 once, in every worker, with no invalidation to forget. The version is read before the figures
 are computed, so an answer is never older than the version it is kept under. It is a random
@@ -29,11 +29,9 @@ from dataclasses import fields
 from datetime import date
 from typing import Any, TypeVar
 
-from flask import current_app
 from flask_caching.backends.simplecache import SimpleCache
 
-from coalition.extensions import cache
-from coalition.kpis import rollups
+from coalition import versions
 from coalition.kpis.definitions import KPIS
 from coalition.kpis.filters import Filters
 
@@ -58,38 +56,24 @@ def filters_key(filters: Filters) -> tuple:
     return tuple((field.name, plain(getattr(filters, field.name))) for field in fields(filters))
 
 
-def key(kind: str, version: str, parts: Hashable) -> str:
-    """The cache key of an answer of `kind` (figures, breakdown) to `parts` at `version`."""
+def key(kind: str, parts: Hashable) -> str:
+    """The cache key of an answer of `kind` (figures, breakdown) to `parts`, but for the
+    version (`versions.kept_at` adds it)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    return f"kpis:{kind}:{DEFINITIONS}:{version}:{digest}"
+    return f"kpis:{kind}:{DEFINITIONS}:{digest}"
 
 
 def cached(kind: str, parts: Hashable, compute: Callable[[], T]) -> T:
     """The answer to `parts` at the current data version: from the cache, else computed
     and kept."""
-    return cached_at(rollups.data_version(), kind, parts, compute)
+    return cached_at(versions.data_version(), kind, parts, compute)
 
 
 def cached_at(version: str | None, kind: str, parts: Hashable,
               compute: Callable[[], T]) -> T:
     """The answer to `parts` at `version` (None: not to be kept): from the cache, else
     computed and kept. The version must be read before what `compute` reads."""
-    if version is None:
-        return compute()
-    name = key(kind, version, parts)
-    try:
-        found = cache.get(name)
-    except Exception:  # a cache that fails (Redis away) is no reason to fail the page
-        current_app.logger.exception("the figure cache could not be read")
-        return compute()
-    if found is not None:
-        return found
-    value = compute()
-    try:
-        cache.set(name, value)
-    except Exception:
-        current_app.logger.exception("the figure cache could not be written")
-    return value
+    return versions.kept_at(version, key(kind, parts), compute)
 
 
 class ProcessCache(SimpleCache):

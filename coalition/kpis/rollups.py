@@ -61,19 +61,14 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import Record, db
 from coalition.kpis.definitions import BREAKDOWNS, DIMENSIONS, KPIS, Kpi
+from coalition.versions import VERSION, move_version, set_state
+from coalition.versions import states as read_states
 
 #: the grains of a dated rollup, coarsest first
 GRAINS = ("y", "m", "d")
 #: ids per statement when contributions are written for a list of records
 CHUNK = 5000
 
-state = Table(
-    "kpi_state", db.metadata,
-    Column("name", String(60), primary_key=True),
-    Column("value", String(80), nullable=False),
-    comment="The data version every write moves, and each rollup's definitions fingerprint.",
-)
-VERSION = "version"
 
 
 class year_start(FunctionElement):
@@ -253,7 +248,7 @@ def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
     """Add (sign 1) or take out (-1) the contributions of the records with these ids, and
     move the rollup's own version."""
     ids = sorted(set(ids))
-    _upsert_state(connection, rollup.version_name, uuid.uuid4().hex)
+    set_state(connection, rollup.version_name, uuid.uuid4().hex)
     model = rollup.model
     if ids and ids[-1] - ids[0] == len(ids) - 1:  # an import's: one range, read in one go
         chunks = [model.id.between(ids[0], ids[-1])]
@@ -283,19 +278,6 @@ def writable(connection: Connection) -> dict[type, Rollup]:
 _WRITABLE: dict[str, dict[type, Rollup]] = {}
 
 
-def _upsert_state(connection, name: str, value: str) -> None:
-    connection.info.pop(_STATES, None)  # what this transaction read of it is out of date
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(state).values(name=name, value=value)
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=[state.c.name], set_={"value": statement.excluded.value}))
-
-
-def move_version(connection: Connection) -> None:
-    """A new data version: every cached figure computed before this write is out of date."""
-    _upsert_state(connection, VERSION, uuid.uuid4().hex)
-
-
 def add(session: Session, model: type[Any], ids: Sequence[int]) -> None:
     """Put records inserted in bulk (imports) into the rollups, in their transaction."""
     connection = session.connection()
@@ -303,7 +285,7 @@ def add(session: Session, model: type[Any], ids: Sequence[int]) -> None:
     if rollup is not None:
         _apply(connection, rollup, ids, 1)
     elif model in ROLLUPS:
-        _upsert_state(connection, ROLLUPS[model].name, "stale")
+        set_state(connection, ROLLUPS[model].name, "stale")
     move_version(connection)
 
 
@@ -346,7 +328,7 @@ def take_out_old(session: Session, _context: Any, _instances: Any) -> None:
         if model in usable:
             _apply(connection, usable[model], ids, -1)
         else:
-            _upsert_state(connection, ROLLUPS[model].name, "stale")
+            set_state(connection, ROLLUPS[model].name, "stale")
 
 
 def put_in_new(session: Session, _context: Any) -> None:
@@ -363,7 +345,7 @@ def put_in_new(session: Session, _context: Any) -> None:
         if model in usable:
             _apply(connection, usable[model], ids, 1)
         else:
-            _upsert_state(connection, ROLLUPS[model].name, "stale")
+            set_state(connection, ROLLUPS[model].name, "stale")
     move_version(connection)
 
 
@@ -383,30 +365,6 @@ register_rollups()
 
 # --- reading ---------------------------------------------------------------------------
 
-_STATES = "kpi_states"
-
-
-def _states() -> dict[str, str]:
-    """The data version, the rollups' versions and fingerprints: read once a transaction
-    (until it writes them), so that a page asking for figures many times reads them once.
-    Read before the figures, they are never newer than what is computed under them."""
-    connection = db.session.connection()
-    transaction = connection.get_transaction()
-    kept = connection.info.get(_STATES)
-    if kept is not None and kept[0] is transaction:
-        return kept[1]
-    states: dict[str, str] = dict(connection.execute(select(state.c.name, state.c.value)).all())
-    connection.info[_STATES] = (transaction, states)
-    return states
-
-
-def data_version() -> str | None:
-    """The data version: it changes with every write of any record (one read of
-    `kpi_state` a transaction).
-    None until the first write: a database filled some other way has no version to key on."""
-    return _states().get(VERSION)
-
-
 def usable() -> tuple[dict[type, str], dict[type, Rollup]]:
     """The rollups that are up to date with the definitions, and the version of each: its
     own, or the data version (which every write moves) for a rollup that has none yet, not
@@ -415,7 +373,7 @@ def usable() -> tuple[dict[type, str], dict[type, Rollup]]:
     A rollup with no fingerprint was never rebuilt: its table was created empty with its
     records' table (the migration marks those it creates beside existing records stale).
     """
-    states = _states()
+    states = read_states()
     ready = {model: rollup for model, rollup in writable(db.session.connection()).items()
              if states.get(rollup.name, rollup.fingerprint) == rollup.fingerprint}
     versions = {model: version for model, rollup in ready.items()
@@ -522,8 +480,8 @@ def rebuild(models: Iterable[type] | None = None, check_only: bool = False) -> l
         for grain in rollup.grains:
             connection.execute(table.insert().from_select(rollup.columns,
                                                           rollup.contributions(grain)))
-        _upsert_state(connection, rollup.name, rollup.fingerprint)
-        _upsert_state(connection, rollup.version_name, uuid.uuid4().hex)
+        set_state(connection, rollup.name, rollup.fingerprint)
+        set_state(connection, rollup.version_name, uuid.uuid4().hex)
     if not check_only:
         move_version(connection)
     return differences
@@ -531,6 +489,6 @@ def rebuild(models: Iterable[type] | None = None, check_only: bool = False) -> l
 
 def stale() -> list[type]:
     """The models whose rollups were built under other definitions (or never filled)."""
-    states = _states()
+    states = read_states()
     return [model for model, rollup in ROLLUPS.items()
             if states.get(rollup.name, rollup.fingerprint) != rollup.fingerprint]

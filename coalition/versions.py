@@ -1,0 +1,93 @@
+"""The data version every write moves, and answers kept under it until the next write.
+
+`kpi_state` holds the data version (a random token, moved in the transaction of every write
+of a record: `coalition.kpis.rollups`), each rollup's own version and the fingerprint of the
+definitions each rollup was built under. An answer worked out from the records — a figure,
+a list's count, a filter's options — is kept under the version read before it was worked
+out: a write makes every earlier answer unreachable at once, in every worker, with no
+invalidation to forget, and an answer is never older than the version it is kept under.
+It is a token rather than a count: a transaction rolled back after keeping what it saw
+leaves a version no later write takes again.
+
+The answers are kept by Flask-Caching (`coalition.extensions.cache`): in the process by
+default, on Redis with CACHE_REDIS_URL. A cache that fails is skipped: the answer is worked
+out.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import Column, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from coalition.database import db
+from coalition.extensions import cache
+
+T = TypeVar("T")
+
+state = Table(
+    "kpi_state", db.metadata,
+    Column("name", String(60), primary_key=True),
+    Column("value", String(80), nullable=False),
+    comment="The data version every write moves, and each rollup's definitions fingerprint.",
+)
+VERSION = "version"
+_READ = "kpi_states"
+
+
+def set_state(connection: Connection, name: str, value: str) -> None:
+    """Write one entry of `kpi_state` in the connection's transaction."""
+    connection.info.pop(_READ, None)  # what this transaction read of it is out of date
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(state).values(name=name, value=value)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[state.c.name], set_={"value": statement.excluded.value}))
+
+
+def move_version(connection: Connection) -> None:
+    """A new data version: every answer kept before this write is out of date."""
+    set_state(connection, VERSION, uuid.uuid4().hex)
+
+
+def states() -> dict[str, str]:
+    """Every entry of `kpi_state`: read once a transaction (until it writes them), so that
+    a page asking for many answers reads them once. Read before the answers, they are never
+    newer than what is worked out under them."""
+    connection = db.session.connection()
+    transaction = connection.get_transaction()
+    kept = connection.info.get(_READ)
+    if kept is not None and kept[0] is transaction:
+        return kept[1]
+    read: dict[str, str] = dict(connection.execute(select(state.c.name, state.c.value)).all())
+    connection.info[_READ] = (transaction, read)
+    return read
+
+
+def data_version() -> str | None:
+    """The data version: it changes with every write of any record.
+    None until the first write: a database filled some other way has no version to key on."""
+    return states().get(VERSION)
+
+
+def kept_at(version: str | None, name: str, compute: Callable[[], T]) -> T:
+    """The answer kept as `name` at `version` (None: not to be kept), else worked out and
+    kept. The version must be read before what `compute` reads."""
+    if version is None:
+        return compute()
+    name = f"{name}:{version}"
+    try:
+        found = cache.get(name)
+    except Exception:  # a cache that fails (Redis away) is no reason to fail the page
+        current_app.logger.exception("the cache could not be read")
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    try:
+        cache.set(name, value)
+    except Exception:
+        current_app.logger.exception("the cache could not be written")
+    return value
