@@ -23,6 +23,7 @@ gunicorn and locust get only that machine's CPU time, and the times are judged a
 import argparse
 import csv
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -117,6 +118,28 @@ class IssueMachine:
                 time.sleep(0.25)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) of a process and of every process under it, alive."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{current}/task/{current}/children") as file:
+                pending += [int(child) for child in file.read().split()]
+        except OSError:  # ended meanwhile, or no /proc here
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of the ended processes this one has waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def stop(server: subprocess.Popen) -> None:
     """Stop gunicorn and its workers (its own process group), by force if it lingers."""
     if server.poll() is not None:
@@ -191,6 +214,8 @@ def main() -> None:
         wait_until_up(base, 120)
         print(f"gunicorn, 3 workers, on {base}; {options.users} users for "
               f"{options.seconds} s (figure cache: {cache})", flush=True)
+        server_began, locust_began, began = cpu_seconds(server.pid), children_cpu(), \
+            time.monotonic()
         subprocess.run(
             [f"{BIN}/locust", "-f", str(_common.ROOT / "bench" / "locustfile.py"),
              "--headless", "--users", str(options.users),
@@ -199,6 +224,9 @@ def main() -> None:
              "--loglevel", "WARNING"],
             cwd=_common.ROOT, env=env, timeout=options.seconds + 120, check=False,
             preexec_fn=limited.enter if limited else None)
+        seconds = time.monotonic() - began
+        used = {"gunicorn": cpu_seconds(server.pid) - server_began,
+                "locust": children_cpu() - locust_began}
     finally:
         stop(server)
         if limited:
@@ -212,6 +240,11 @@ def main() -> None:
         print(f"{name:28} {row['Request Count']:>9} {row['Failure Count']:>9} "
               f"{row['50%']:>8} {row['95%']:>8} {float(row['Requests/s']):7.1f}")
     total = rows["Aggregated"]
+    # what the run cost: the server's share per request is what its pages cost
+    allowed = f" of {limited.cpus * seconds:.1f} s allowed (the cgroup)" if limited else ""
+    print(f"CPU in the {seconds:.0f} s of the run: gunicorn {used['gunicorn']:.1f} s "
+          f"({1000 * used['gunicorn'] / max(1, int(total['Request Count'])):.1f} ms a "
+          f"request), locust {used['locust']:.1f} s{allowed}")
     for name, limit in PAGES.items():
         machine.target(f"{name} p95 with {options.users} users", float(rows[name]["95%"]), limit,
                        "ms", scale=not limited)
