@@ -38,7 +38,9 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": _secret_key(instance_path),
         "CASE_DATA_KEYS": load_keys(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # a server may drop a pooled connection, so each is tried before use; a file cannot
+        # (SQLite), and the try was a statement more on every page
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "BABEL_DEFAULT_LOCALE": "ar",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ("ar", "en", "tr"),
@@ -54,7 +56,6 @@ def load_config(instance_path: str) -> dict:
         "FLASK_ADMIN_FLUID_LAYOUT": True,
         "FLASK_ADMIN_SWATCH": "default",
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # sign-in throttling (coalition.accounts.throttle): per account and address, per
         # address, and an increasing delay per account after its free attempts of the hour
         "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),

@@ -5,8 +5,6 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import Babel
 from flask_caching import Cache
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
@@ -21,8 +19,6 @@ babel = Babel()
 # computed figures (coalition.kpis.figure_cache): in memory by default, CACHE_REDIS_URL=redis://…
 # for several workers to share them
 cache = Cache()
-# failed sign-ins only; in memory by default, RATELIMIT_STORAGE_URI=redis://… for several workers
-limiter = Limiter(get_remote_address, default_limits=[])
 
 
 def kept(name: str, most: int) -> dict:
@@ -46,7 +42,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
-    limiter.init_app(app)
     cache.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -31,7 +31,6 @@ from sqlalchemy import Integer, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from coalition.database import db  # noqa: E402
-from coalition.extensions import limiter  # noqa: E402
 from coalition.models import Indicator, Office, Place, Project, Track, User  # noqa: E402
 from tests.helpers import DEMO_PASSWORD, PASSWORD, sign_in  # noqa: E402
 
@@ -140,13 +139,6 @@ def clean_db(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         _empty_tables()
-
-
-@pytest.fixture(autouse=True)
-def fresh_limiter(app: Flask) -> None:
-    """Every test starts with no failed sign-in counted, whatever ran before it."""
-    with app.app_context():
-        limiter.reset()
 
 
 @pytest.fixture
