@@ -2,6 +2,7 @@
 
 import ast
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -122,3 +123,52 @@ def test_every_public_function_is_typed():
                                f"no annotation for {', '.join(missing)}")
     assert not untyped, ("Public functions need type annotations on every parameter and the "
                          "return (Any where nothing better fits):\n" + "\n".join(untyped))
+
+
+def _distribution(name: str) -> str:
+    """A distribution's name as pip compares them (Flask_Babel, flask-babel: flask-babel)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _required(requirement: str) -> str | None:
+    """The distribution a requirement line names; None for one that only an extra asks for."""
+    if re.search(r"""extra\s*==""", requirement):
+        return None
+    return _distribution(re.match(r"\s*([A-Za-z0-9._-]+)", requirement).group(1))
+
+
+def test_every_imported_package_comes_with_a_declared_dependency():
+    """What the app imports is installed by pyproject.toml's dependencies (or by what they
+    need): a package that only came with a dependency since removed breaks a fresh
+    install, not the venv it was removed from."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, packages_distributions, requires
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    installed, pending = set(), [_required(r) for r in project["dependencies"]]
+    while pending:
+        name = pending.pop()
+        if name is None or name in installed:
+            continue
+        installed.add(name)
+        try:
+            pending += [_required(r) for r in requires(name) or ()]
+        except PackageNotFoundError:  # a dependency this platform does not install
+            continue
+    providers = packages_distributions()
+    missing = {}
+    for path in [ROOT / "app.py", *(ROOT / "coalition").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                tops = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = [node.module.split(".")[0]]
+            else:
+                continue
+            for top in tops:
+                if top in sys.stdlib_module_names or top in ("coalition", "app"):
+                    continue
+                given = {_distribution(d) for d in providers.get(top, ())}
+                if not given & installed:
+                    missing.setdefault(top, []).append(str(path.relative_to(ROOT)))
+    assert not missing, f"imported, but installed by no declared dependency: {missing}"
