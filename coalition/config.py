@@ -65,11 +65,12 @@ def load_config(instance_path: str) -> dict:
         # a session ends after this long idle, and after this long in all
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", 12)),
-        # computed figures, keyed by the data version every write moves: in this process
-        # (SimpleCache, pruned a quarter at a time) by default, shared by every worker on
-        # Redis when CACHE_REDIS_URL is set; CACHE_TYPE=NullCache computes every figure afresh
+        # computed figures, list counts, filter options, keyed by the data version every write
+        # moves (coalition.versions): in this process (SimpleCache, pruned a quarter at a time)
+        # by default, shared by every worker on Redis when CACHE_REDIS_URL is set;
+        # CACHE_TYPE=NullCache works every answer out afresh
         "CACHE_TYPE": os.environ.get("CACHE_TYPE", "RedisCache" if cache_redis_url
-                                     else "coalition.kpis.figure_cache.ProcessCache"),
+                                     else "coalition.versions.ProcessCache"),
         "CACHE_REDIS_URL": cache_redis_url,
         # CACHE_TYPE=FileSystemCache: files every worker on this machine shares
         "CACHE_DIR": os.environ.get("CACHE_DIR", str(Path(instance_path) / "figure-cache")),

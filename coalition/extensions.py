@@ -16,8 +16,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# computed figures (coalition.kpis.figure_cache): in memory by default, CACHE_REDIS_URL=redis://…
-# for several workers to share them
+# answers kept until the next write (coalition.versions): figures, list counts, filter options;
+# in memory by default, CACHE_REDIS_URL=redis://… for several workers to share them
 cache = Cache()
 
 

@@ -396,7 +396,7 @@ def test_the_cache_is_in_the_process_unless_redis_is_configured(tmp_path, monkey
     monkeypatch.delenv("CACHE_REDIS_URL", raising=False)
     monkeypatch.delenv("CACHE_TYPE", raising=False)
     config = load_config(str(tmp_path))
-    assert config["CACHE_TYPE"] == "coalition.kpis.figure_cache.ProcessCache"
+    assert config["CACHE_TYPE"] == "coalition.versions.ProcessCache"
     assert config["CACHE_DIR"].startswith(str(tmp_path))  # for CACHE_TYPE=FileSystemCache
     monkeypatch.setenv("CACHE_REDIS_URL", "redis://127.0.0.1:6379/3")
     config = load_config(str(tmp_path))
@@ -408,8 +408,8 @@ def test_a_full_cache_in_the_process_drops_its_oldest_quarter_at_once(app):
     """Kept in the process (the default), a full cache drops its oldest answers a quarter at
     a time, rather than sorting them all for each answer it keeps."""
     with app.app_context():
-        assert isinstance(cache.cache, figure_cache.ProcessCache)
-    kept = figure_cache.ProcessCache(threshold=8, default_timeout=600)
+        assert isinstance(cache.cache, versions.ProcessCache)
+    kept = versions.ProcessCache(threshold=8, default_timeout=600)
     for number in range(10):
         kept.set(f"answer {number}", number)
     assert [kept.get(f"answer {n}") for n in range(10)] == [None] * 3 + list(range(3, 10))
