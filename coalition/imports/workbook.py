@@ -11,7 +11,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Any
 from xml.parsers import expat
@@ -313,14 +313,13 @@ class _PartScanner:
     def scan(cls, archive: zipfile.ZipFile, info: zipfile.ZipInfo, tally: _Tally,
              check) -> None:
         """Count one part into `tally`, the fast way if the part allows it."""
-        before = _Tally(tally.rows, tally.cells, tally.strings, tally.formulas)
+        before = replace(tally)
         sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         try:
             with archive.open(info) as part:
                 cls(tally, check, sheet)._fast(part)
         except _Unusual:
-            tally.rows, tally.cells, tally.strings = before.rows, before.cells, before.strings
-            tally.formulas = before.formulas
+            vars(tally).update(vars(before))  # counted again from the start, the exact way
             with archive.open(info) as part:
                 cls(tally, check, sheet)._exact(part)
 
