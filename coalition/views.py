@@ -334,6 +334,13 @@ class RecordView(ModelView):
                     item["options"] = live()
         return groups
 
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        """Rows tied on the column sorted by come newest first, by id: the same order on every
+        request and every page (PostgreSQL gives ties in any order, so a row could be shown
+        on two pages and another on none)."""
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        return query.order_by(self.model.id.desc()), joins
+
     def get_query(self) -> Any:
         # relationship columns of the list are joined-loaded by Flask-Admin (one query a page)
         return self._scoped(super().get_query())

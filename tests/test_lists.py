@@ -4,6 +4,7 @@ row template writes, on every screen, for every role, whatever the records hold.
 import html
 import json
 import re
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -210,3 +211,23 @@ def _filter_options(page: str) -> set[tuple[str, str]]:
     groups = json.loads(html.unescape(found.group(1)))
     return {(value, str(label)) for items in groups.values() for item in items
             for value, label in item["options"] or ()}
+
+
+@pytest.mark.parametrize("sort", ["?sort=0", "?sort=0&desc=1", ""])
+def test_paging_through_rows_tied_on_the_sorted_column_shows_each_once(app, world, login, sort):
+    """Thirty meetings of one day, twenty a page: the two pages hold all thirty, once each,
+    sorted by date either way or by default (ties broken by id, on every database)."""
+    with app.app_context():
+        db.session.add_all(Meeting(office_id=world["office_a"], date=date(2024, 3, 5),
+                                   counterpart_category="tr_ngo", topic=f"لقاء {n}")
+                           for n in range(30))
+        db.session.commit()
+        ids = set(db.session.scalars(db.select(Meeting.id)))
+    client = login("coordinator_a")
+    joiner = "&" if sort else "?"
+    pages = [_ids(client.get(f"/meetings/{sort}{joiner}page={page}&page_size=20")
+                  .get_data(as_text=True), "/meetings/details/?id=")
+             for page in (0, 1)]
+    shown = [int(pk) for page in pages for pk in page]
+    assert len(shown) == 30 and set(shown) == ids
+    assert [len(page) for page in pages] == [20, 10]
