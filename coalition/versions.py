@@ -1,8 +1,9 @@
 """The data version every write moves, and answers kept under it until the next write.
 
 `kpi_state` holds the data version (a random token, moved in the transaction of every write
-of a record: `coalition.kpis.rollups`), each rollup's own version and the fingerprint of the
-definitions each rollup was built under. An answer worked out from the records — a figure,
+of a record: `coalition.kpis.rollups`), the version of each table's rows (moved with it),
+each rollup's own version and the fingerprint of the definitions each rollup was built
+under. An answer worked out from the records — a figure,
 a list's count, a filter's options — is kept under the version read before it was worked
 out: a write makes every earlier answer unreachable at once, in every worker, with no
 invalidation to forget, and an answer is never older than the version it is kept under.
@@ -15,7 +16,7 @@ answer is worked out.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from flask import current_app
@@ -53,6 +54,13 @@ def move_version(connection: Connection) -> None:
     set_state(connection, VERSION, uuid.uuid4().hex)
 
 
+def move_tables(connection: Connection, names: Iterable[str]) -> None:
+    """A new version of each of these tables' rows (`table_version`), in the write's
+    transaction."""
+    for name in sorted(set(names)):
+        set_state(connection, f"rows:{name}", uuid.uuid4().hex)
+
+
 def states() -> dict[str, str]:
     """Every entry of `kpi_state`: read once a transaction (until it writes them), so that
     a page asking for many answers reads them once. Read before the answers, they are never
@@ -71,6 +79,15 @@ def data_version() -> str | None:
     """The data version: it changes with every write of any record.
     None until the first write: a database filled some other way has no version to key on."""
     return states().get(VERSION)
+
+
+def table_version(name: str) -> str | None:
+    """The version of one table's rows: every write of a record of that table moves it, and
+    writes of other tables leave it, so that what is read of a table that seldom changes
+    (the offices of a filter's menu) is not read again after every meeting saved. The data
+    version until the table's first write since its rows had versions."""
+    read = states()
+    return read.get(f"rows:{name}", read.get(VERSION))
 
 
 def kept_at(version: str | None, name: str, compute: Callable[[], T]) -> T:

@@ -649,9 +649,10 @@ def relation_filter(model: type[Any], label: Any) -> Any:
         return [(row.code, str(row)) for row in db.session.scalars(
             db.select(model).where(model.deleted_at.is_(None)).order_by(model.name_ar))]
 
-    # kept until the next write, in each language
+    # kept until the next write of that table, in each language
     flt.live_options = lambda: versions.kept_at(
-        versions.data_version(), f"filter options:{model.__tablename__}:{language()}", options)
+        versions.table_version(model.__tablename__),
+        f"filter options:{model.__tablename__}:{language()}", options)
     return flt
 
 

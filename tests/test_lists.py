@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from coalition import views
+from coalition import versions, views
 from coalition.database import db
 from coalition.meetings.models import Meeting
 from coalition.models import Office
@@ -203,6 +203,18 @@ def test_a_lists_count_and_filters_follow_every_write_at_once(app, world, login)
         db.session.commit()
     assert ("coast", "مكتب الساحل") in _filter_options(
         admin.get("/meetings/").get_data(as_text=True))
+    # the options are kept under the offices' own version: a meeting saved leaves it, and
+    # the next write of an office (a rename) shows at once
+    with app.app_context():
+        kept = versions.table_version("offices")
+    assert coordinator.post("/meetings/new/", data=data).status_code == 302
+    with app.app_context():
+        assert versions.table_version("offices") == kept
+        db.session.scalar(db.select(Office).filter_by(code="coast")).name_ar = "مكتب اللاذقية"
+        db.session.commit()
+        assert versions.table_version("offices") != kept
+    options = _filter_options(admin.get("/meetings/").get_data(as_text=True))
+    assert ("coast", "مكتب اللاذقية") in options and ("coast", "مكتب الساحل") not in options
 
 
 def _filter_options(page: str) -> set[tuple[str, str]]:

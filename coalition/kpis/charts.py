@@ -71,12 +71,18 @@ def _top(*columns: Sequence[float | None], stacked: bool = False) -> float:
 def state(fig: Figure) -> str | None:
     """Why a figure has nothing to draw: "empty" (nothing counted), "hidden" (every figure
     hidden from this reader), or None when it has something to show."""
-    numbers = [value for trace in fig["data"] for name in ("values", "x", "y")
-               for value in (trace.get(name) or ())
-               if value is None or (isinstance(value, Real) and not isinstance(value, bool))]
-    if any(numbers):
-        return None
-    return "hidden" if None in numbers else "empty"
+    hidden = False
+    for trace in fig["data"]:
+        for name in ("values", "x", "y"):
+            values = trace.get(name) or ()
+            if isinstance(values[0] if values else None, str):
+                continue  # the categories or months the numbers are drawn against
+            for value in values:
+                if value is None:
+                    hidden = True
+                elif value and isinstance(value, Real) and not isinstance(value, bool):
+                    return None
+    return "hidden" if hidden else "empty"
 
 
 def _text(values: Sequence) -> list[str | None]:

@@ -1,7 +1,7 @@
 """The SQL behind the KPI definitions: one SELECT per table with conditional aggregates."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -29,6 +29,23 @@ from coalition.kpis.figure_cache import cached_at, filters_key
 from coalition.kpis.filters import Filters
 
 Number = int | float
+
+#: the SELECTs on the rollups, built once a process for each question (`_built`)
+_BUILT: dict[tuple, Any] = {}
+_BUILT_AT_MOST = 512
+
+
+def _built(parts: tuple, build: Callable[[], Any]) -> Any:
+    """The statement `build` makes for `parts`, built once a process: after a write the same
+    questions are asked again, and building their SQL expressions (a condition per figure
+    and office) cost several times running them. `parts` names everything the statement is
+    built from (the table, the KPIs and every filter); it holds no data, only SQL."""
+    found = _BUILT.get(parts)
+    if found is None:
+        if len(_BUILT) >= _BUILT_AT_MOST:
+            _BUILT.clear()
+        found = _BUILT[parts] = build()
+    return found
 
 
 def condition(kpi: Kpi, cond: Cond) -> Any:
@@ -159,8 +176,8 @@ def _spans(rollup: rollups.Rollup, kpi: Kpi, filters: Filters,
 
 
 def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
-                 asks: Sequence[tuple[Filters, object]]) -> tuple:
-    """The figures asked of one table, read from its rollup: one SELECT.
+                 asks: Sequence[tuple[Filters, object]]) -> Any:
+    """The SELECT of the figures asked of one table, from its rollup.
 
     Each set of spans the periods asked make is written once, as a flag of each rollup row
     that the figures' FILTERs read: hundreds of figures (a donor workbook's) stay a short
@@ -189,7 +206,14 @@ def _from_rollup(rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
                         for name in kpi.dimensions if filters.ids(name) is not None)]
         columns.append(func.coalesce(func.sum(rows.c[rollup.measure(kpi)]).filter(
             and_(*conditions)), 0))
-    return tuple(db.session.execute(select(*columns)).one())
+    return select(*columns)
+
+
+def _read_rollup(parts: tuple, rollup: rollups.Rollup, asked: list[tuple[int, Kpi]],
+                 asks: Sequence[tuple[Filters, object]]) -> tuple:
+    """The figures asked of one table, read from its rollup: one SELECT."""
+    statement = _built(("rolled", *parts), partial(_from_rollup, rollup, asked, asks))
+    return tuple(db.session.execute(statement).one())
 
 
 def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
@@ -216,7 +240,7 @@ def compute_many(asks: Sequence[tuple[Filters, Iterable[str] | None]],
             parts = (model.__tablename__, tuple((kpi.key, n) for n, kpi in rolled),
                      tuple(asked_keys[n] for n in sorted({n for n, _kpi in rolled})))
             row = cached_at(versions.get(model), "rolled", parts,
-                            partial(_from_rollup, rollup, rolled, asks))
+                            partial(_read_rollup, parts, rollup, rolled, asks))
             for (n, kpi), value in zip(rolled, row, strict=True):
                 results[n][kpi.key] = number(value)
         asked = [(n, kpi) for n, kpi in every if (n, kpi) not in rolled]
@@ -329,11 +353,12 @@ def _figures_by_group(rows: Iterable[Sequence], kpis: Sequence[Kpi],
     return found
 
 
-def _read_grouped(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filters,
-                  by: Sequence[str]) -> dict[tuple, dict[str, Number]]:
+def _read_grouped(parts: tuple, rollup: rollups.Rollup, kpis: Sequence[Kpi],
+                  filters: Filters, by: Sequence[str]) -> dict[tuple, dict[str, Number]]:
     """A table's KPIs grouped by `by`, read from its rollup."""
-    return _figures_by_group(db.session.execute(_grouped_rollup(rollup, kpis, filters, by)),
-                             kpis, len(by))
+    statement = _built(("grouped", *parts),
+                       partial(_grouped_rollup, rollup, kpis, filters, by))
+    return _figures_by_group(db.session.execute(statement), kpis, len(by))
 
 
 def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
@@ -358,7 +383,7 @@ def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
             # turned into figures again
             parts = (model.__tablename__, tuple(kpi.key for kpi in kpis), asked, tuple(by))
             found = cached_at(versions.get(model), "rolled figures", parts,
-                              partial(_read_grouped, rollup, kpis, filters, by))
+                              partial(_read_grouped, parts, rollup, kpis, filters, by))
         for group, figures in found.items():  # the cached dicts are shared: merged, not changed
             if group in result:
                 result[group] = {**result[group], **figures}

@@ -61,7 +61,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import Record, db
 from coalition.kpis.definitions import BREAKDOWNS, DIMENSIONS, KPIS, Kpi
-from coalition.versions import VERSION, move_version, set_state
+from coalition.versions import VERSION, move_tables, move_version, set_state
 from coalition.versions import states as read_states
 
 #: the grains of a dated rollup, coarsest first
@@ -287,6 +287,7 @@ def add(session: Session, model: type[Any], ids: Sequence[int]) -> None:
     elif model in ROLLUPS:
         set_state(connection, ROLLUPS[model].name, "stale")
     move_version(connection)
+    move_tables(connection, [model.__tablename__])
 
 
 def add_bulk(session: Session) -> None:
@@ -318,8 +319,9 @@ def take_out_old(session: Session, _context: Any, _instances: Any) -> None:
     """Before a flush: take the changed and deleted records' contributions out."""
     old = _ours([*_changed(session), *session.deleted])
     session.info["rollups_readd"] = _ours(_changed(session))
-    session.info["rollups_moved"] = any(isinstance(o, Record) for o in
-                                        (*session.new, *session.dirty, *session.deleted))
+    session.info["rollups_moved"] = {type(o).__tablename__ for o in
+                                     (*session.new, *session.dirty, *session.deleted)
+                                     if isinstance(o, Record)}
     if not old:
         return
     connection = session.connection()
@@ -336,7 +338,7 @@ def put_in_new(session: Session, _context: Any) -> None:
     new = _ours(session.new)
     for model, ids in session.info.pop("rollups_readd", {}).items():
         new[model] |= ids
-    moved = session.info.pop("rollups_moved", False)
+    moved = session.info.pop("rollups_moved", set())
     if not new and not moved:
         return
     connection = session.connection()
@@ -347,6 +349,7 @@ def put_in_new(session: Session, _context: Any) -> None:
         else:
             set_state(connection, ROLLUPS[model].name, "stale")
     move_version(connection)
+    move_tables(connection, moved)
 
 
 def register_rollups() -> None:
