@@ -424,3 +424,43 @@ def test_three_gunicorn_workers_share_the_counters(app, world):
     assert 1 <= checked <= 10, answers
     with app.app_context():
         assert db.session.execute(db.text("SELECT count(*) FROM sign_in_counters")).scalar() == 3
+
+
+def test_the_signed_in_user_is_read_once_and_again_after_any_change(app, world, login):
+    """The user of each request (with their office) is kept per process under the users'
+    and offices' row versions: a second page reads no user, and a new role or an office's
+    new name written by someone else counts on the very next page."""
+    from sqlalchemy import event
+
+    from coalition.models import Office
+
+    coordinator, admin = login("coordinator_a"), login("admin")
+    assert coordinator.get("/meetings/").status_code == 200
+    read: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "FROM users" in statement:
+            read.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert coordinator.get("/meetings/").status_code == 200
+        assert read == []  # the kept copy served
+        with app.app_context():
+            office = db.session.get(Office, world["office_a"])
+            office.name_ar = "مكتب غازي عنتاب الجديد"
+            db.session.commit()
+        page = coordinator.get("/").get_data(as_text=True)
+        assert "مكتب غازي عنتاب الجديد" in page and len(read) == 1  # read again once
+        with app.app_context():
+            user = db.session.scalar(select(User).filter_by(username="coord_a"))
+            user_id, version = user.id, user.version
+        response = admin.post(f"/users/edit/?id={user_id}", data={
+            "username": "coord_a", "role": "donor", "active": "y",
+            "record_version": str(version)})
+        assert response.status_code == 302
+        assert coordinator.get("/meetings/").status_code == 403  # a donor now
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note)

@@ -424,3 +424,35 @@ def test_answers_survive_a_shared_cache(app, world):
         for audience in (Audience.operator(), Audience.operator().for_donors()):
             answer = figure_set(audience, Filters())
             assert pickle.loads(pickle.dumps(answer)) == answer
+
+
+def test_no_page_changes_an_answer_it_reads_from_the_cache(app, world, login):
+    """In the process, answers are kept as the objects they are (`versions._AsIs`), not as
+    copies: every page that reads them — the dashboard under several filters, the API, the
+    annual report, the lists — must leave them as they were kept."""
+    with app.app_context():
+        make_case(world["office_a"], consultation_outcome="directed_to_procedure")
+        make_meeting(world["office_a"], counterpart_category="tr_ngo")
+        make_meeting(world["office_b"], counterpart_category="sy_media")
+    pages = ["/dashboard/", f"/dashboard/?office={world['office_a']}", "/dashboard/?year=2024",
+             "/dashboard/?year=2024&quarter=1&coverage=1", "/api/kpis", "/api/kpis?year=2024",
+             "/reports/annual?year=2024", "/meetings/", "/cases/"]
+    readers = [login(role) for role in ("leadership", "coordinator_a", "donor", "admin")]
+
+    def read_all() -> None:
+        for client in readers:
+            for page in pages:
+                assert client.get(page).status_code in (200, 403)
+
+    read_all()
+    with app.app_context():
+        kept = dict(cache.cache._cache)
+    assert len(kept) > 20
+    as_kept = {name: pickle.dumps(value) for name, (_expires, value) in kept.items()}
+    read_all()  # every answer now comes from the cache, as the very objects kept
+    with app.app_context():
+        now = cache.cache._cache
+        assert set(as_kept) <= set(now)
+        changed = [name for name, value in as_kept.items()
+                   if pickle.loads(value) != now[name][1]]
+    assert changed == []
