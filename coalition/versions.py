@@ -17,8 +17,9 @@ answer is worked out.
 
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from cachelib.serializers import SimpleSerializer
 from flask import current_app
 from flask_caching.backends.simplecache import SimpleCache
 from sqlalchemy import Column, String, Table, select
@@ -111,19 +112,17 @@ def kept_at(version: str | None, name: str, compute: Callable[[], T]) -> T:
     return value
 
 
-class _AsIs:
+class _AsIs(SimpleSerializer):
     """Answers kept in the process as the objects they are: cachelib pickles every answer
     in and unpickles it out, a copy on every read of it (a twentieth of a busy dashboard's
     time). Nothing changes an answer once it is kept (figures, breakdowns, charts, counts
     and options are only read), as it could not change a copy on Redis."""
 
-    @staticmethod
-    def dumps(value: T) -> T:
+    def dumps(self, value: Any, protocol: int = 0) -> Any:
         return value
 
-    @staticmethod
-    def loads(value: T) -> T:
-        return value
+    def loads(self, bvalue: Any) -> Any:
+        return bvalue
 
 
 class ProcessCache(SimpleCache):

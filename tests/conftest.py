@@ -129,6 +129,8 @@ def _empty_tables() -> None:
     db.session.rollback()
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(table.delete())
+    # each DELETE through the session moved its table's version: kpi_state emptied last
+    db.session.execute(db.metadata.tables["kpi_state"].delete())
     db.session.commit()
     db.session.remove()
 

@@ -322,8 +322,9 @@ def _grouped_rollup(rollup: rollups.Rollup, kpis: Sequence[Kpi], filters: Filter
     table = rollup.table
     names = {name: DIMENSIONS.get(name, name) for name in by if name != "month"}
     grains = ("m", "d") if "month" in by else rollups.GRAINS
-    groups = [month_of(table.c.day) if name == "month" else table.c[names[name]]
-              for name in by]
+    # by month: by the cells' first days, in the order of the rollup's index on (grain,
+    # track, day) without sorting, then added up by month (`_by_month`)
+    groups = [table.c.day if name == "month" else table.c[names[name]] for name in by]
     values, reached = [], {}
     for kpi in kpis:
         parts = _spans(rollup, kpi, filters, grains)
@@ -358,7 +359,27 @@ def _read_grouped(parts: tuple, rollup: rollups.Rollup, kpis: Sequence[Kpi],
     """A table's KPIs grouped by `by`, read from its rollup."""
     statement = _built(("grouped", *parts),
                        partial(_grouped_rollup, rollup, kpis, filters, by))
-    return _figures_by_group(db.session.execute(statement), kpis, len(by))
+    rows: Iterable[Sequence] = db.session.execute(statement)
+    if "month" in by:
+        rows = _by_month(rows, by.index("month"), len(by))
+    return _figures_by_group(rows, kpis, len(by))
+
+
+def _by_month(rows: Iterable[Sequence], at: int, width: int) -> list[tuple]:
+    """Rows grouped by a cell's first day (column `at`), added up by its month (YYYY-MM):
+    a month's cell, or the days of a month at the edges of the period."""
+    months: dict[tuple, list] = {}
+    for row in rows:
+        day = row[at]
+        month = None if day is None else f"{day.year:04d}-{day.month:02d}"
+        group = (*row[:at], month, *row[at + 1:width])
+        found = months.get(group)
+        if found is None:
+            months[group] = list(row[width:])
+        else:
+            for n, value in enumerate(row[width:]):
+                found[n] = (found[n] or 0) + (value or 0)
+    return [(*group, *values) for group, values in months.items()]
 
 
 def breakdown(filters: Filters, keys: Iterable[str], by: Sequence[str],
