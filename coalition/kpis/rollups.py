@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +41,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     false,
@@ -241,9 +242,9 @@ ROLLUPS: dict[type, Rollup] = _build()
 
 # --- writing ---------------------------------------------------------------------------
 
-def _insert(connection, rollup: Rollup, select_):
+def _insert(dialect_name: str, rollup: Rollup, select_):
     """INSERT the cells of `select_`, adding to the cells already there."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     table = rollup.table
     statement = dialect.insert(table).from_select(rollup.columns, select_)
     measures = [rollup.measure(kpi) for kpi in rollup.kpis]
@@ -257,15 +258,27 @@ def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
     move the rollup's own version."""
     ids = sorted(set(ids))
     set_state(connection, rollup.version_name, uuid.uuid4().hex)
-    model = rollup.model
-    if ids and ids[-1] - ids[0] == len(ids) - 1:  # an import's: one range, read in one go
-        chunks = [model.id.between(ids[0], ids[-1])]
-    else:
-        chunks = [model.id.in_(ids[first:first + CHUNK]) for first in range(0, len(ids), CHUNK)]
-    for where in chunks:
-        cells = union_all(*(rollup.contributions(g, [where], sign) for g in rollup.grains))
-        connection.execute(_insert(connection, rollup, select(cells.subquery())
-                                   .where(true()).order_by("cell")))
+    if not ids:
+        return
+    if ids[-1] - ids[0] == len(ids) - 1:  # an import's, or one record: one range
+        connection.execute(_applying(connection.dialect.name, rollup.model, sign, True),
+                           {"low": ids[0], "high": ids[-1]})
+        return
+    statement = _applying(connection.dialect.name, rollup.model, sign, False)
+    for first in range(0, len(ids), CHUNK):
+        connection.execute(statement, {"ids": ids[first:first + CHUNK]})
+
+
+@lru_cache(maxsize=128)
+def _applying(dialect: str, model: type[Any], sign: int, ranged: bool) -> Any:
+    """The statement `_apply` runs for these records (ids from "low" to "high", or those
+    in "ids"), built once a process: building it cost more than running it for one record,
+    and every save runs it."""
+    rollup = ROLLUPS[model]
+    where = (model.id.between(bindparam("low"), bindparam("high")) if ranged
+             else model.id.in_(bindparam("ids", expanding=True)))
+    cells = union_all(*(rollup.contributions(g, [where], sign) for g in rollup.grains))
+    return _insert(dialect, rollup, select(cells.subquery()).where(true()).order_by("cell"))
 
 
 def writable(connection: Connection) -> dict[type, Rollup]:
