@@ -91,6 +91,12 @@ def table_version(name: str) -> str | None:
     return read.get(f"rows:{name}", read.get(VERSION))
 
 
+#: how to count a table's live records, all or one office's, without reading them (None:
+#: not so now), by model: set by `coalition.kpis.rollups`, whose counts are exact in the
+#: transaction of every write
+whole_counts: dict[type, Callable[[int | None], int | None]] = {}
+
+
 def kept_at(version: str | None, name: str, compute: Callable[[], T]) -> T:
     """The answer kept as `name` at `version` (None: not to be kept), else worked out and
     kept. The version must be read before what `compute` reads."""

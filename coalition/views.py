@@ -346,9 +346,14 @@ class RecordView(ModelView):
         return self._scoped(super().get_query())
 
     def get_count_query(self) -> Any:
-        """The list's count, kept until the next write (`KeptCount`)."""
-        return self._scoped(KeptCount([func.count("*")], session=db.session())
-                            .select_from(self.model))
+        """The list's count, kept until the next write (`KeptCount`); the whole list's from
+        the rollup, when Flask-Admin adds no search nor filter to it."""
+        query = self._scoped(KeptCount([func.count("*")], session=db.session())
+                             .select_from(self.model))
+        if self.model in versions.whole_counts:
+            own = access.scope(current_user, access.READ, self.kind) == access.OWN
+            query.whole = (self.model, current_user.office_id if own else None, _sql(query))
+        return query
 
     def get_one(self, id: str) -> Any:
         """Fetch a record for details, edit or delete; 404 if absent, 403 if not allowed."""
@@ -566,14 +571,34 @@ class KeptCount(Query):
     """A list's count query whose answer is kept under the data version
     (`coalition.versions`), keyed by its SQL and values: counting tens of thousands of
     records took longer than writing the page, for every page of every list. Every write of
-    a record moves the version, and a list counts records (`Record`) outside the trash."""
+    a record moves the version, and a list counts records (`Record`) outside the trash.
+
+    A whole list — no search, no filter: its SQL and values still those `whole` gives — is
+    counted from the rollup where there is one (`versions.whole_counts`), without reading
+    the records (a list after every save: its count is worked out afresh)."""
+
+    #: (model, office or None, the SQL and values of the whole list's count) when made
+    whole: tuple[type, int | None, tuple] | None = None
 
     def scalar(self) -> Any:
         version = versions.data_version()
-        compiled = self.statement.compile(dialect=self.session.get_bind().dialect)
-        key = hashlib.sha256(repr((str(compiled), sorted(compiled.params.items())))
-                             .encode()).hexdigest()
-        return versions.kept_at(version, f"list count:{key}", super().scalar)
+        asked = _sql(self)
+        key = hashlib.sha256(repr(asked).encode()).hexdigest()
+        count = super().scalar
+        if self.whole is not None and asked == self.whole[2]:
+            model, office_id, _sql_of_whole = self.whole
+            rolled = versions.whole_counts.get(model)
+            if rolled is not None:
+                def count() -> Any:
+                    found = rolled(office_id)
+                    return found if found is not None else super(KeptCount, self).scalar()
+        return versions.kept_at(version, f"list count:{key}", count)
+
+
+def _sql(query: Query) -> tuple:
+    """A query's SQL and values, as its database runs them."""
+    compiled = query.statement.compile(dialect=query.session.get_bind().dialect)
+    return str(compiled), sorted(compiled.params.items())
 
 
 def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:

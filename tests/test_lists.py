@@ -243,3 +243,51 @@ def test_paging_through_rows_tied_on_the_sorted_column_shows_each_once(app, worl
     shown = [int(pk) for page in pages for pk in page]
     assert len(shown) == 30 and set(shown) == ids
     assert [len(page) for page in pages] == [20, 10]
+
+
+def test_a_whole_list_is_counted_from_the_rollup_and_a_filtered_one_from_the_records(
+        app, world, login):
+    """With no search and no filter, a list's count is read from its rollup's year cells
+    (`versions.whole_counts`), in the reader's scope; searched, filtered, or with the
+    rollup stale, the records are counted. Either way the count is the records'."""
+    from sqlalchemy import event
+
+    from coalition.kpis import rollups
+    from coalition.models import Case
+    from tests.helpers import make_case, make_meeting
+
+    with app.app_context():
+        for day in (date(2023, 5, 1), date(2024, 2, 9), date(2024, 2, 10)):
+            make_meeting(world["office_a"], date=day, topic="لقاء الجمعية")
+        make_meeting(world["office_b"], topic="زيارة")
+        make_case(world["office_a"])
+        make_case(world["office_b"])
+        make_case(world["office_b"])
+    read: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        read.append(statement)
+
+    def counted(client, url: str) -> tuple[int, bool]:
+        """The count shown, and whether the records themselves were counted."""
+        read.clear()
+        page = client.get(url).get_data(as_text=True)
+        return _count(page), any("count(" in s.lower() and "rollup_" not in s for s in read)
+
+    coordinator, admin = login("coordinator_a"), login("admin")
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert counted(admin, "/meetings/") == (4, False)
+        assert counted(coordinator, "/cases/") == (1, False)  # their office's alone
+        assert counted(admin, "/cases/") == (3, False)
+        assert counted(admin, "/meetings/?search=الجمعية") == (3, True)
+        with app.app_context():  # a rollup not up to date with the definitions is not read
+            connection = db.session.connection()
+            versions.set_state(connection, rollups.ROLLUPS[Case].name, "stale")
+            versions.move_version(connection)
+            db.session.commit()
+        assert counted(coordinator, "/cases/") == (1, True)
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", note)

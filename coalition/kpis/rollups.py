@@ -26,10 +26,10 @@ SQL until `flask --app app rebuild-rollups` (or `init-db`) recomputes it.
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -61,8 +61,16 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from coalition.database import Record, db
-from coalition.kpis.definitions import ACTIVITY_KEYS, BREAKDOWNS, DIMENSIONS, KPIS, Kpi
-from coalition.versions import VERSION, move_tables, move_version, set_state
+from coalition.kpis.definitions import (
+    ACTIVITY_KEYS,
+    ALWAYS,
+    BREAKDOWNS,
+    DATED,
+    DIMENSIONS,
+    KPIS,
+    Kpi,
+)
+from coalition.versions import VERSION, move_tables, move_version, set_state, whole_counts
 from coalition.versions import states as read_states
 
 #: the grains of a dated rollup, coarsest first
@@ -269,16 +277,22 @@ def _apply(connection, rollup: Rollup, ids: Iterable[int], sign: int) -> None:
         connection.execute(statement, {"ids": ids[first:first + CHUNK]})
 
 
-@lru_cache(maxsize=128)
 def _applying(dialect: str, model: type[Any], sign: int, ranged: bool) -> Any:
     """The statement `_apply` runs for these records (ids from "low" to "high", or those
     in "ids"), built once a process: building it cost more than running it for one record,
     and every save runs it."""
-    rollup = ROLLUPS[model]
-    where = (model.id.between(bindparam("low"), bindparam("high")) if ranged
-             else model.id.in_(bindparam("ids", expanding=True)))
-    cells = union_all(*(rollup.contributions(g, [where], sign) for g in rollup.grains))
-    return _insert(dialect, rollup, select(cells.subquery()).where(true()).order_by("cell"))
+    key = (dialect, model, sign, ranged)
+    if key not in _APPLYING:
+        rollup = ROLLUPS[model]
+        where = (model.id.between(bindparam("low"), bindparam("high")) if ranged
+                 else model.id.in_(bindparam("ids", expanding=True)))
+        cells = union_all(*(rollup.contributions(g, [where], sign) for g in rollup.grains))
+        _APPLYING[key] = _insert(dialect, rollup, select(cells.subquery()).where(true())
+                                 .order_by("cell"))
+    return _APPLYING[key]
+
+
+_APPLYING: dict[tuple, Any] = {}
 
 
 def writable(connection: Connection) -> dict[type, Rollup]:
@@ -384,6 +398,35 @@ def move_tables_written(state: ORMExecuteState) -> None:
         move_tables(state.session.connection(), [name])
 
 
+def _whole_count(rollup: Rollup, measure: str) -> Callable[[int | None], int | None]:
+    """Counting a table's live records (all, or one office's) from its rollup's year cells,
+    which hold every record once: a list's count without reading the records."""
+    table = rollup.table
+
+    def count(office_id: int | None) -> int | None:
+        _versions, ready = usable()
+        if ready.get(rollup.model) is not rollup:  # stale: the records are counted
+            return None
+        query = select(func.coalesce(func.sum(table.c[measure]), 0)).where(
+            table.c.grain == "y")
+        if office_id is not None:
+            query = query.where(table.c.office_id == office_id)
+        return int(db.session.scalar(query) or 0)
+
+    return count
+
+
+def register_whole_counts() -> None:
+    """A whole-table count for each rollup holding a KPI that counts every live record
+    (no condition, any date) by office."""
+    for model, rollup in ROLLUPS.items():
+        every = next((kpi for kpi in rollup.kpis if not kpi.where and kpi.total is None
+                      and kpi.until is None and kpi.period in (DATED, ALWAYS)
+                      and "office_id" in rollup.keys), None)
+        if every is not None:
+            whole_counts[model] = _whole_count(rollup, rollup.measure(every))
+
+
 def register_rollups() -> None:
     """Keep the rollups with every flush of every session."""
     from sqlalchemy import event
@@ -397,6 +440,7 @@ def register_rollups() -> None:
 
 
 register_rollups()
+register_whole_counts()
 
 
 # --- reading ---------------------------------------------------------------------------
