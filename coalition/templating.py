@@ -1,9 +1,11 @@
 """What every template may use."""
 
 from numbers import Number
+from pathlib import Path
 
 from flask import Flask, request
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
 from markupsafe import Markup
 
 from coalition import access
@@ -18,6 +20,13 @@ def register_template_globals(app: Flask) -> None:
     the page's scripts."""
 
     app.jinja_env.globals.update(kept_menu=kept_menu, keep_menu=keep_menu)
+    # each worker compiled every template it rendered on its first pages (0.1 s for a list,
+    # more for the dashboard, in every worker and job after every start): compiled once,
+    # kept in the instance folder, keyed by each template's source so an edit is compiled
+    # again (written whole, then renamed: workers may share the folder)
+    cache = Path(app.instance_path) / "template-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
     app.jinja_env.filters["thousands"] = thousands
 
     @app.context_processor

@@ -256,3 +256,28 @@ def test_words_follow_the_language_of_each_request_and_force_locale(app):
             form = Named()
             assert not form.validate()
             assert form.name.errors == [required[lang]]
+
+
+def test_templates_are_compiled_once_for_every_worker_of_an_instance(tmp_path, monkeypatch):
+    """Compiled templates are kept in the instance folder: another app (a worker started
+    later) renders from them without compiling."""
+    from jinja2 import Environment
+
+    from app import create_app
+
+    monkeypatch.setenv("COALITION_INSTANCE_PATH", str(tmp_path / "instance"))
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite", "SECRET_KEY": "x"}
+    first = create_app(config)
+    assert first.test_client().get("/login").status_code == 200
+    assert list((tmp_path / "instance" / "template-cache").iterdir())
+    later = create_app(config)
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    later.jinja_env.compile = counted.__get__(later.jinja_env)
+    assert later.test_client().get("/login").status_code == 200
+    assert compiled == []
