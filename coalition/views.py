@@ -350,7 +350,9 @@ class RecordView(ModelView):
         the rollup, when Flask-Admin adds no search nor filter to it."""
         query = self._scoped(KeptCount([func.count("*")], session=db.session())
                              .select_from(self.model))
-        if self.model in versions.whole_counts:
+        # the rollup knows the office alone: a screen that scopes its list otherwise (the
+        # detainees' coalition-internal files) counts its records
+        if self.model in versions.whole_counts and type(self)._scoped is RecordView._scoped:
             own = access.scope(current_user, access.READ, self.kind) == access.OWN
             query.whole = (self.model, current_user.office_id if own else None, _sql(query))
         return query

@@ -254,7 +254,7 @@ def test_a_whole_list_is_counted_from_the_rollup_and_a_filtered_one_from_the_rec
 
     from coalition.kpis import rollups
     from coalition.models import Case
-    from tests.helpers import make_case, make_meeting
+    from tests.helpers import make_case, make_meeting, make_person
 
     with app.app_context():
         for day in (date(2023, 5, 1), date(2024, 2, 9), date(2024, 2, 10)):
@@ -282,6 +282,13 @@ def test_a_whole_list_is_counted_from_the_rollup_and_a_filtered_one_from_the_rec
         assert counted(coordinator, "/cases/") == (1, False)  # their office's alone
         assert counted(admin, "/cases/") == (3, False)
         assert counted(admin, "/meetings/?search=الجمعية") == (3, True)
+        # a screen scoped otherwise than by office counts its records: the Detainees
+        # Office's coordinator reads their files and the coalition-internal ones of others
+        with app.app_context():
+            make_person(world["office_b"])
+            make_person(world["office_a"], confidentiality="coalition")
+            make_person(world["office_a"])
+        assert counted(login("coordinator_b"), "/detainees/") == (2, True)
         with app.app_context():  # a rollup not up to date with the definitions is not read
             connection = db.session.connection()
             versions.set_state(connection, rollups.ROLLUPS[Case].name, "stale")
