@@ -1,11 +1,13 @@
 """What every template may use."""
 
+import hashlib
 from numbers import Number
 from pathlib import Path
 
+import jinja2
 from flask import Flask, request
 from flask_login import current_user
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import Environment, FileSystemBytecodeCache
 from markupsafe import Markup
 
 from coalition import access
@@ -24,15 +26,31 @@ def register_template_globals(app: Flask) -> None:
     # more for the dashboard, in every worker and job after every start): compiled once,
     # kept in the instance folder, keyed by each template's source so an edit is compiled
     # again (written whole, then renamed: workers may share the folder)
-    cache = Path(app.instance_path) / "template-cache"
+    cache = Path(app.instance_path) / "template-cache" / _compiled_under(app.jinja_env)
     cache.mkdir(parents=True, exist_ok=True)
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(cache))
+
     app.jinja_env.filters["thousands"] = thousands
 
     @app.context_processor
     def template_globals() -> dict:
         return {"roles": ROLES, "available_endpoints": app.view_functions,
                 "page_settings": page_settings, "date_box": date_box}
+
+
+def _compiled_under(env: Environment) -> str:
+    """A digest of what Jinja writes into compiled templates besides their source (its
+    version, autoescaping, extensions, syntax): a folder of its own for each, so a template
+    compiled under other settings — say, without autoescaping — is never loaded."""
+
+    def named(value: object) -> str:
+        return getattr(value, "__qualname__", None) or repr(value)
+
+    settings = (jinja2.__version__, named(env.autoescape), sorted(env.extensions),
+                getattr(env, "newstyle_gettext", None), named(env.finalize), env.trim_blocks,
+                env.lstrip_blocks, env.keep_trailing_newline, env.block_start_string,
+                env.variable_start_string, env.comment_start_string, env.optimized)
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
 
 def thousands(value: object) -> object:

@@ -354,7 +354,11 @@ class RecordView(ModelView):
         # detainees' coalition-internal files) counts its records
         if self.model in versions.whole_counts and type(self)._scoped is RecordView._scoped:
             own = access.scope(current_user, access.READ, self.kind) == access.OWN
-            query.whole = (self.model, current_user.office_id if own else None, _sql(query))
+            # a reader of their own office's records with no office reads none: counted
+            # from the records, never as the coalition's whole count
+            if not own or current_user.office_id is not None:
+                query.whole = (self.model, current_user.office_id if own else None,
+                               _sql(query))
         return query
 
     def get_one(self, id: str) -> Any:

@@ -281,3 +281,10 @@ def test_templates_are_compiled_once_for_every_worker_of_an_instance(tmp_path, m
     later.jinja_env.compile = counted.__get__(later.jinja_env)
     assert later.test_client().get("/login").status_code == 200
     assert compiled == []
+    # what Jinja compiles into a template besides its source picks another folder
+    from coalition.templating import _compiled_under
+
+    assert _compiled_under(Environment(autoescape=True)) != _compiled_under(
+        Environment(autoescape=False))
+    assert _compiled_under(Environment(extensions=["jinja2.ext.i18n"])) != _compiled_under(
+        Environment())

@@ -254,7 +254,7 @@ def test_a_whole_list_is_counted_from_the_rollup_and_a_filtered_one_from_the_rec
 
     from coalition.kpis import rollups
     from coalition.models import Case
-    from tests.helpers import make_case, make_meeting, make_person
+    from tests.helpers import make_case, make_meeting, make_person, make_user
 
     with app.app_context():
         for day in (date(2023, 5, 1), date(2024, 2, 9), date(2024, 2, 10)):
@@ -289,6 +289,11 @@ def test_a_whole_list_is_counted_from_the_rollup_and_a_filtered_one_from_the_rec
             make_person(world["office_a"], confidentiality="coalition")
             make_person(world["office_a"])
         assert counted(login("coordinator_b"), "/detainees/") == (2, True)
+        # a coordinator left with no office (old data: the forms refuse it) reads no case,
+        # and their count is the records' nought, never the coalition's whole count
+        with app.app_context():
+            make_user("coordinator", "no_office")
+        assert counted(sign_in(app, "no_office"), "/cases/") == (0, True)
         with app.app_context():  # a rollup not up to date with the definitions is not read
             connection = db.session.connection()
             versions.set_state(connection, rollups.ROLLUPS[Case].name, "stale")

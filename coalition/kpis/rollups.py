@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -389,13 +389,26 @@ def put_in_new(session: Session, _context: Any) -> None:
 
 def move_tables_written(state: ORMExecuteState) -> None:
     """An UPDATE, DELETE or INSERT run through a session, with no objects to flush, moves
-    the version of its table's rows as a flush would (a user moved to another office must
-    be read afresh by the next request)."""
+    the version of its table's rows, and for records the data version, as a flush would (a
+    user moved to another office is read afresh by the next request; evidence purged
+    changes the figures of records with evidence). The rollups cannot follow such a
+    statement on records: none is run on a rolled-up kind."""
     if not (state.is_update or state.is_delete or state.is_insert):
         return
     name = getattr(getattr(state.statement, "table", None), "name", None)
     if name and name != "kpi_state" and not name.startswith("rollup_"):
-        move_tables(state.session.connection(), [name])
+        connection = state.session.connection()
+        move_tables(connection, [name])
+        if name in _record_tables():  # records changed: what was worked out from them too
+            move_version(connection)
+
+
+@cache
+def _record_tables() -> frozenset[str]:
+    """The tables of records (`Record`): what figures, lists and their counts read."""
+    return frozenset(mapper.class_.__tablename__ for mapper in Record.registry.mappers
+                     if issubclass(mapper.class_, Record) and hasattr(mapper.class_,
+                                                                      "__tablename__"))
 
 
 def _whole_count(rollup: Rollup, measure: str) -> Callable[[int | None], int | None]:
