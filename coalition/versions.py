@@ -3,10 +3,10 @@
 `kpi_state` holds the data version (a random token, moved in the transaction of every write
 of a record: `coalition.kpis.rollups`), the version of each table's rows (moved with it),
 each rollup's own version and the fingerprint of the definitions each rollup was built
-under. An answer worked out from the records — a figure,
-a list's count, a filter's options — is kept under the version read before it was worked
-out: a write makes every earlier answer unreachable at once, in every worker, with no
-invalidation to forget, and an answer is never older than the version it is kept under.
+under. An answer worked out from the records — a figure, a list's count, a filter's
+options — is kept under the version read before it was worked out: a write makes every
+earlier answer unreachable at once, in every worker, with no invalidation to forget, and an
+answer is never older than the version it is kept under.
 It is a token rather than a count: a transaction rolled back after keeping what it saw
 leaves a version no later write takes again.
 

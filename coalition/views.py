@@ -357,8 +357,9 @@ class RecordView(ModelView):
             # a reader of their own office's records with no office reads none: counted
             # from the records, never as the coalition's whole count
             if not own or current_user.office_id is not None:
-                query.whole = (self.model, current_user.office_id if own else None,
-                               _sql(query))
+                office_id = current_user.office_id if own else None
+                query.whole = (self.model, office_id,
+                               _whole_sql(query, (type(self), self.model), office_id))
         return query
 
     def get_one(self, id: str) -> Any:
@@ -605,6 +606,20 @@ def _sql(query: Query) -> tuple:
     """A query's SQL and values, as its database runs them."""
     compiled = query.statement.compile(dialect=query.session.get_bind().dialect)
     return str(compiled), sorted(compiled.params.items())
+
+
+def _whole_sql(query: Query, view: tuple, office_id: int | None) -> tuple:
+    """`_sql` of a screen's whole-list count, the same for every page of it in a scope:
+    compiled once a process, not on every page besides the count's own."""
+    key = (view, office_id, query.session.get_bind().dialect.name)
+    if key not in _WHOLE_SQL:
+        if len(_WHOLE_SQL) >= 1000:
+            _WHOLE_SQL.clear()
+        _WHOLE_SQL[key] = _sql(query)
+    return _WHOLE_SQL[key]
+
+
+_WHOLE_SQL: dict[tuple, tuple] = {}
 
 
 def make_admin(app: Flask, index_view: AdminIndexView) -> Admin:
