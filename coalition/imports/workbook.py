@@ -9,11 +9,12 @@ entity (an xlsx never has one), and macros.
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from io import BytesIO
-from typing import Any
+from itertools import islice, repeat
+from typing import IO, Any
 from xml.parsers import expat
 
 from flask import current_app
@@ -412,6 +413,8 @@ class Book:
         except Exception as error:  # openpyxl raises many kinds on a broken file
             current_app.logger.info("Unreadable workbook: %r", error)
             raise WorkbookError(damaged) from None
+        #: the sheets read the exact, slow way (by expat; see `_SheetValues`)
+        self.read_exactly: set[str] = set()
 
     def close(self) -> None:
         """Release the files openpyxl keeps open in read-only mode."""
@@ -436,16 +439,19 @@ class Book:
 
     def _read_values(self, title: str) -> Iterator[tuple]:
         """The values of a sheet's rows, as openpyxl's read-only `iter_rows(values_only=True)`
-        gives them, read by lxml: openpyxl's reader builds objects for every cell in Python
-        and was half of an import's time."""
+        gives them, read by our own reader: openpyxl's reader builds objects for every cell
+        in Python and was half of an import's time (see `_SheetValues`)."""
         worksheet = self.values[title]
+        reader = _SheetValues(worksheet)
         try:
-            with self.values._archive.open(worksheet._worksheet_path) as part:
-                yield from _SheetValues(worksheet).rows(part)
+            yield from reader.rows(lambda: self.values._archive.open(worksheet._worksheet_path))
         except Exception as error:  # a damaged sheet part, in any of many ways
             current_app.logger.info("Unreadable sheet %s: %r", title, error)
             raise WorkbookError(_("The sheet “%(title)s” could not be read; it may be "
                                   "damaged.", title=title)) from None
+        finally:
+            if reader.exact:
+                self.read_exactly.add(title)
 
     def formula_cells(self, title: str) -> set[tuple[int, int]]:
         """(row, column) of every cell of a sheet that holds a formula."""
@@ -481,7 +487,8 @@ class Book:
 
 #: element names as expat gives them with namespace_separator="}"
 _MAIN = f"{SHEET_MAIN_NS}}}"
-_ROW_TAG, _VALUE, _INLINE, _TEXT, _RUN = (_MAIN + name for name in ("row", "v", "is", "t", "r"))
+_ROW_TAG, _VALUE, _INLINE, _TEXT, _RUN, _SHEET_DATA = (
+    _MAIN + name for name in ("row", "v", "is", "t", "r", "sheetData"))
 _REFERENCE = re.compile(r"[A-Za-z]{1,3}[0-9]+")
 
 
@@ -503,6 +510,8 @@ class _SheetValues:
         self.epoch = book.epoch
         self.dates, self.durations = book._date_formats, book._timedelta_formats
         self.columns: dict[str, int] = {}
+        #: whether the part was read the exact way (from the start or from some row on)
+        self.exact = False
 
     def _column(self, reference: str, letters: str) -> int:
         """The column of a cell reference met for the first time (openpyxl stops on a
@@ -537,11 +546,32 @@ class _SheetValues:
             return from_ISO8601(text)
         return text  # "str" (a formula's text), "e" (an error code) and any other, as written
 
-    def rows(self, part) -> Iterator[tuple]:
-        """Every row from the first to the last one written, a gap as an empty row."""
+    #: bytes unpacked at a time by the quick way
+    CHUNK = 1 << 20
+
+    def rows(self, open_part: Callable[[], IO[bytes]]) -> Iterator[tuple]:
+        """Every row from the first to the last one written, a gap as an empty row.
+
+        Read the quick way (`_quick_batches`) while the part allows it; from where it does
+        not, the exact way, the rows already given skipped."""
+        given = 0
+        with open_part() as part:
+            try:
+                for values in _numbered(self._quick_batches(part)):
+                    yield values
+                    given += 1
+                return
+            except _Unusual:
+                self.exact = True
+        with open_part() as part:
+            yield from islice(_numbered(self._exact_batches(part)), given, None)
+
+    def _exact_batches(self, part: IO[bytes]) -> Iterator[list[tuple[str, tuple]]]:
+        """(r attribute, values) of the rows, by expat, a batch for each piece read (the
+        rows read before a broken piece are given before its error)."""
         done: list[tuple[str, tuple]] = []
         parser = self._parser(done)
-        number, yielded, last = 0, 0, False
+        last = False
         while not last:
             chunk = part.read(1 << 16)
             last = not chunk
@@ -550,16 +580,92 @@ class _SheetValues:
                 parser.Parse(chunk, last)
             except Exception as error:  # the rows read before it are still given
                 failed = error
-            for reference, values in done:
-                number = _row_number(reference, number, strict=True)
-                if number > yielded:
-                    for _gap in range(yielded + 1, number):
-                        yield ()
-                    yielded = number
-                    yield values
+            yield done[:]
             done.clear()
             if failed is not None:
                 raise failed
+
+    # --- the quick way -------------------------------------------------------------------
+    def _quick_batches(self, part: IO[bytes]) -> Iterator[list[tuple[str, tuple]]]:
+        """(r attribute, values) of the rows, read by regular expressions from the rows'
+        markup, a batch for each piece of about a megabyte; `_Unusual` where the markup is
+        anything but the plain elements Excel, LibreOffice and openpyxl write.
+
+        Only what lies between <sheetData> and </sheetData> is read so; the rest of the part
+        (a few kilobytes) goes through expat (`_Frame`), which checks that it is well formed,
+        that the <sheetData> found is the element itself, and what namespaces are in force.
+        Within, every byte must belong to a row matched (`_QUICK_ROW`), so a comment, CDATA
+        section, prefixed or unknown element, or anything written otherwise, is noticed."""
+        frame, head = _Frame(), b""
+        while (opened := head.find(b"<sheetData>")) < 0:
+            chunk = part.read(self.CHUNK)
+            if not chunk or len(head) > _LONGEST_PIECE:
+                raise _Unusual
+            head += chunk
+        prefixes = frame.open(head[:opened])
+        rest = head[opened + len(b"<sheetData>"):]
+        while (closed := rest.find(b"</sheetData>")) < 0:
+            if (cut := rest.rfind(b"</row>")) >= 0:
+                cut += len(b"</row>")
+                yield self._quick_rows(rest[:cut], prefixes)
+                rest = rest[cut:]
+            chunk = part.read(self.CHUNK)
+            if not chunk or len(rest) > _LONGEST_PIECE:
+                raise _Unusual
+            rest += chunk
+        yield self._quick_rows(rest[:closed], prefixes)
+        frame.feed(rest[closed:])
+        while chunk := part.read(self.CHUNK):
+            frame.feed(chunk)
+        frame.close()
+
+    def _quick_rows(self, piece: bytes, prefixes: frozenset[str]) -> list[tuple[str, tuple]]:
+        """(r attribute, values) of each row of a piece of whole rows."""
+        if (b"]]>" in piece or b"xmlns" in piece
+                or len(piece.translate(None, _NOT_QUICK)) != len(piece)):  # faster than a search
+            raise _Unusual
+        try:
+            text = piece.decode()
+        except UnicodeDecodeError:
+            raise _Unusual from None
+        if "\ufffe" in text or "\uffff" in text:  # not characters of XML
+            raise _Unusual
+        if "&" in text:
+            # character references are replaced before the rows are read (as XML reads
+            # them in a text or an attribute alike): those of "&", "<" and quotes, which
+            # would then read as markup, are left to the exact way
+            text = _CHARACTERS.sub(_characters, text)
+            if _BARE_AMPERSAND.search(text):  # an "&" that starts no reference
+                raise _Unusual
+        columns, value_of, decoded = self.columns, self._value, _entities
+        batch: list[tuple[str, tuple]] = []
+        position = 0
+        for row in _QUICK_ROW.finditer(text):
+            if row.start() != position:  # something between two rows
+                raise _Unusual
+            position = row.end()
+            reference, more, cells = row.groups("")
+            if more:
+                _check_attributes(more, prefixes)
+            placed: list[tuple[int, Any]] = []
+            column = 0
+            if cells:
+                for letters, style, kind, value, inline, closed in _QUICK_CELL.findall(cells):
+                    if not letters:
+                        column += 1
+                    elif (column := columns.get(letters, 0)) == 0:
+                        column = columns[letters] = _column_number(letters)
+                    if kind == "inlineStr":
+                        placed.append((column, (decoded(inline) if "&" in inline
+                                                else inline) if closed else None))
+                    else:
+                        placed.append((column, value_of(
+                            kind or None, style or None,
+                            decoded(value) if "&" in value else value)))
+            batch.append((reference, _widened(placed, column)))
+        if text[position:].strip(" \t\n"):
+            raise _Unusual
+        return batch
 
     def _parser(self, done: list[tuple[str, tuple]]):
         """An expat parser that adds (a row's r attribute, its values) to `done` as each
@@ -671,3 +777,140 @@ def _widened(placed: list[tuple[int, Any]], column: int) -> tuple:
         if number <= column:
             cells[number - 1] = found
     return tuple(cells)
+
+
+def _numbered(batches: Iterator[list[tuple[str, tuple]]]) -> Iterator[tuple]:
+    """The values of the rows, numbered as openpyxl numbers them (by their r attribute, else
+    the next), every row up to the highest given, a gap as an empty row."""
+    number = yielded = 0
+    for batch in batches:
+        for reference, values in batch:
+            number = _row_number(reference, number, strict=True)
+            if number > yielded:
+                yield from repeat((), number - yielded - 1)
+                yielded = number
+                yield values
+
+
+#: XML's white space, the only text allowed between the rows and cells read the quick way
+_SPACE = "[ \t\n]*"
+#: a formula, whose saved value is what is read (its attributes, unlike a row's, are not
+#: checked each once: a damaged <f> does not change the value read)
+_FORMULA_MARKUP = (r'<f(?:[ \t\n]+[A-Za-z_][\w.-]*="[^"<&]*")*' + _SPACE
+                   + r"(?:/>|>[^<]*</f>)")
+#: a cell as Excel, LibreOffice and openpyxl write it: its reference (capitals), style and
+#: type in that order; empty, or a formula, then a <v> or an inline string of one <t>. Its
+#: groups: letters, style, type, <v> text, <t> text, and "</is>" if there was an inline
+#: string.
+_CELL_MARKUP = (r'<c(?: r="([A-Z]{1,3})[0-9]+")?(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
+                + _SPACE + r"(?:/>|>(?:" + _FORMULA_MARKUP + r")?(?:<v>([^<]*)</v>|<is><t"
+                r'(?: xml:space="preserve")?>([^<]*)</t>(</is>))?</c>)')
+_QUICK_CELL = re.compile(_CELL_MARKUP)
+#: a row: its number (digits), its other attributes, its cells
+_QUICK_ROW = re.compile(
+    _SPACE + r'<row(?: r="([0-9]+)")?((?:[ \t\n]+[A-Za-z_][\w.:-]*="[^"<&]*")*)' + _SPACE
+    + r"(?:/>|>((?:" + _SPACE + re.sub(r"\((?!\?)", "(?:", _CELL_MARKUP) + r")*)" + _SPACE
+    + r"</row>)")
+_ATTRIBUTE_NAME = re.compile(r'([A-Za-z_][\w.:-]*)=')
+#: what the quick way leaves to expat: a carriage return (which XML reads as a line feed),
+#: characters XML forbids (and, searched for apart, "]]>" and a namespace declared on a row
+#: or cell)
+_NOT_QUICK = bytes([*range(0x9), *range(0xB, 0x20)])
+def _check_attributes(more: str, prefixes: frozenset[str]) -> None:
+    """A row's attributes besides its number: each once, in a namespace in force."""
+    names = _ATTRIBUTE_NAME.findall(more)
+    if len(set(names)) != len(names) or any(
+            name == "r" or (":" in name and name.split(":", 1)[0] not in prefixes)
+            for name in names):
+        raise _Unusual
+
+
+#: a run of character references, spaces between them: an Arabic text written by openpyxl,
+#: every letter a reference ("&#1604;&#1602;&#1575;&#1569; &#1578;…")
+_CHARACTERS = re.compile(r"&#(?:[0-9]+|x[0-9A-Fa-f]+);(?: ?&#(?:[0-9]+|x[0-9A-Fa-f]+);)*")
+_CHARACTER = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
+_BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
+#: each run met, decoded once: hundreds of thousands of references are a few thousand runs
+_RUNS: dict[str, str] = {}
+
+
+def _character(match: re.Match) -> str:
+    decimal, hexadecimal = match.groups()
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if code in (0x22, 0x26, 0x27, 0x3C) or not (
+            code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
+        raise _Unusual  # markup once replaced, or no character of XML (expat refuses it)
+    return chr(code)
+
+
+def _characters(match: re.Match) -> str:
+    run = match.group()
+    if (found := _RUNS.get(run)) is None:
+        found = _CHARACTER.sub(_character, run)
+        if len(_RUNS) < 100_000 and len(run) < 400:  # a few words, a bounded memory
+            _RUNS[run] = found
+    return found
+
+
+def _entities(text: str) -> str:
+    """A text with XML's five entities replaced (its character references already are)."""
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+class _Frame:
+    """The part around its <sheetData>, parsed by expat as the exact way parses it: well
+    formed, declared in UTF-8, no row outside <sheetData>; what prefixes are in force."""
+
+    def __init__(self) -> None:
+        self.parser = expat.ParserCreate(namespace_separator="}")
+        self.prefixes: dict[str, int] = {"xml": 1}
+        self.opened = -1  # the byte at which <sheetData> starts
+        self.parser.StartElementHandler = self._start
+        self.parser.StartNamespaceDeclHandler = self._declared
+        self.parser.EndNamespaceDeclHandler = self._undeclared
+        self.parser.XmlDeclHandler = self._declaration
+        self.parser.StartDoctypeDeclHandler = self.parser.EntityDeclHandler = _unusual
+
+    def _start(self, name: str, _attrs: dict) -> None:
+        if name == _ROW_TAG:
+            raise _Unusual
+        self.opened = self.parser.CurrentByteIndex if name == _SHEET_DATA else -1
+
+    def _declared(self, prefix: str | None, _uri: str) -> None:
+        if prefix:
+            self.prefixes[prefix] = self.prefixes.get(prefix, 0) + 1
+
+    def _undeclared(self, prefix: str | None) -> None:
+        if prefix:
+            self.prefixes[prefix] -= 1
+
+    @staticmethod
+    def _declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
+            raise _Unusual
+
+    def open(self, head: bytes) -> frozenset[str]:
+        """Parse up to and with <sheetData> (which starts at len(head)); the prefixes in
+        force within it."""
+        self.feed(head + b"<sheetData>")
+        if self.opened != len(head):  # the text found was not the element (a comment…)
+            raise _Unusual
+        return frozenset(prefix for prefix, count in self.prefixes.items() if count)
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.parser.Parse(data, False)
+        except expat.ExpatError:
+            raise _Unusual from None
+
+    def close(self) -> None:
+        try:
+            self.parser.Parse(b"", True)
+        except expat.ExpatError:
+            raise _Unusual from None
+
+
+def _unusual(*_args) -> None:
+    raise _Unusual
