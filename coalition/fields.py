@@ -198,7 +198,8 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
     `given` names the fields the form or sheet has (the others are not judged); `lengths`
     gives the column lengths of text fields that declare none.
     """
-    present = set(values) if given is None else set(given)
+    present = set(values) if given is None else (
+        given if isinstance(given, set | frozenset) else set(given))
     found: list[tuple[str, str]] = []
     lengths = lengths or {}
     for f in fields:

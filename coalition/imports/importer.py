@@ -345,7 +345,7 @@ class _RowReader:
         self.lengths = {f.key: max_length(self.sheet, f) for f in self.sheet.fields}
         #: (index, column, its longest text) of each column read: looked up once, not per cell
         self.read_columns = [(index, f, self.lengths[f.key]) for index, f in self.columns.items()]
-        self.all_keys = [f.key for f in self.sheet.fields]
+        self.all_keys = frozenset(f.key for f in self.sheet.fields)
 
     def problem(self, number: int, f: ImportColumn, message: str) -> None:
         """Report a bad cell with its sheet, row and column."""
@@ -367,11 +367,12 @@ class _RowReader:
         width, lookups = len(cells), self.lookups
         for index, f, length in self.read_columns:
             cell = cells[index] if index < width else None
-            if cell is None and (number, index + 1) in self.formulas:
-                refuse(f, _("This cell holds a formula with no saved result. Formulas are "
-                            "never run here: type the value, or open and save the file in "
-                            "Excel so that its result is stored."))
-            elif not is_blank(cell):
+            if cell is None:
+                if (number, index + 1) in self.formulas:
+                    refuse(f, _("This cell holds a formula with no saved result. Formulas are "
+                                "never run here: type the value, or open and save the file in "
+                                "Excel so that its result is stored."))
+            elif not (isinstance(cell, str) and (not cell or cell.isspace())):  # not blank
                 try:
                     values[f.target] = read_cell(cell, f, lookups, length)
                 except CellError as error:
@@ -397,7 +398,7 @@ class _RowReader:
                 refuse(office_field, _("Your role may not import records of this office."))
         elif office_field is None and not self.actor.may_write(sheet.kind, None):
             refuse(sheet.fields[0], _("Your role may not import records of this office."))
-        given = [key for key in self.all_keys if key not in bad] if bad else self.all_keys
+        given = self.all_keys - bad if bad else self.all_keys
         for key, message in sheet.check(values, given):
             if key not in bad:
                 refuse(sheet.by_key[key], message)

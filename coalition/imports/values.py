@@ -169,7 +169,7 @@ def is_blank(value: Any) -> bool:
 
 def read_cell(value: Any, field: ImportColumn, lookups: Lookups, max_length: int | None) -> Any:
     """The Python value of a non-blank cell for `field`, or CellError."""
-    if isinstance(value, str) and value.strip() in ERROR_CODES:
+    if isinstance(value, str) and "#" in value and value.strip() in ERROR_CODES:
         raise CellError(_("This cell holds an error value (%(value)s).", value=value.strip()))
     reader = _READERS[field.read_as]
     return reader(value, field, lookups, max_length)

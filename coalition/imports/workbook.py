@@ -594,7 +594,8 @@ class _SheetValues:
         Only what lies between <sheetData> and </sheetData> is read so; the rest of the part
         (a few kilobytes) goes through expat (`_Frame`), which checks that it is well formed,
         that the <sheetData> found is the element itself, and what namespaces are in force.
-        Within, every byte must belong to a row matched (`_QUICK_ROW`), so a comment, CDATA
+        Within, every tag must belong to a row or cell matched (`_QUICK_ROW`, `_QUICK_CELL`;
+        text between cells is ignored, as expat's way ignores it), so a comment, CDATA
         section, prefixed or unknown element, or anything written otherwise, is noticed."""
         frame, head = _Frame(), b""
         while (opened := head.find(b"<sheetData>")) < 0:
@@ -640,17 +641,25 @@ class _SheetValues:
         columns, value_of, decoded = self.columns, self._value, _entities
         batch: list[tuple[str, tuple]] = []
         position = 0
-        for row in _QUICK_ROW.finditer(text):
-            if row.start() != position:  # something between two rows
-                raise _Unusual
-            position = row.end()
-            reference, more, cells = row.groups("")
+        # each row from where the one before ended (nothing but spaces between them), its
+        # end found by a plain search and its cells read in place
+        while row := _QUICK_ROW.match(text, position):
+            reference, more, empty = row.groups("")
             if more:
                 _check_attributes(more, prefixes)
+            if empty:
+                position, cells = row.end(), []
+            else:
+                if (end := text.find("</row>", row.end())) < 0:
+                    raise _Unusual
+                cells = _QUICK_CELL.findall(text, row.end(), end)
+                position = end + len("</row>")
             placed: list[tuple[int, Any]] = []
             column = 0
             if cells:
-                for letters, style, kind, value, inline, closed in _QUICK_CELL.findall(cells):
+                for letters, style, kind, value, inline, closed, other in cells:
+                    if other:  # markup that is no cell as written here
+                        raise _Unusual
                     if not letters:
                         column += 1
                     elif (column := columns.get(letters, 0)) == 0:
@@ -805,12 +814,14 @@ _FORMULA_MARKUP = (r'<f(?:[ \t\n]+[A-Za-z_][\w.-]*="[^"<&]*")*' + _SPACE
 _CELL_MARKUP = (r'<c(?: r="([A-Z]{1,3})[0-9]+")?(?: s="([0-9]+)")?(?: t="([A-Za-z]+)")?'
                 + _SPACE + r"(?:/>|>(?:" + _FORMULA_MARKUP + r")?(?:<v>([^<]*)</v>|<is><t"
                 r'(?: xml:space="preserve")?>([^<]*)</t>(</is>))?</c>)')
-_QUICK_CELL = re.compile(_CELL_MARKUP)
-#: a row: its number (digits), its other attributes, its cells
+#: a cell, or (the last group) the "<" of any other markup: found among the cells, it sends
+#: the part the exact way. (A row's cells are not matched by one repeated pattern, whose
+#: backtracking stack the regular expression engine grows afresh for every row.)
+_QUICK_CELL = re.compile(_CELL_MARKUP + "|(<)")
+#: the start of a row: its number (digits), its other attributes, "/" if it is empty
 _QUICK_ROW = re.compile(
     _SPACE + r'<row(?: r="([0-9]+)")?((?:[ \t\n]+[A-Za-z_][\w.:-]*="[^"<&]*")*)' + _SPACE
-    + r"(?:/>|>((?:" + _SPACE + re.sub(r"\((?!\?)", "(?:", _CELL_MARKUP) + r")*)" + _SPACE
-    + r"</row>)")
+    + r"(/?)>")
 _ATTRIBUTE_NAME = re.compile(r'([A-Za-z_][\w.:-]*)=')
 #: what the quick way leaves to expat: a carriage return (which XML reads as a line feed),
 #: characters XML forbids (and, searched for apart, "]]>" and a namespace declared on a row
