@@ -346,6 +346,9 @@ class _RowReader:
         #: (index, column, its longest text) of each column read: looked up once, not per cell
         self.read_columns = [(index, f, self.lengths[f.key]) for index, f in self.columns.items()]
         self.all_keys = frozenset(f.key for f in self.sheet.fields)
+        #: the fields a row must give, or that take the chosen office when it does not
+        self.needed = [f for f in self.sheet.fields
+                       if f.required or (f.read_as == OFFICE and self.sheet.office_work)]
 
     def problem(self, number: int, f: ImportColumn, message: str) -> None:
         """Report a bad cell with its sheet, row and column."""
@@ -377,7 +380,7 @@ class _RowReader:
                     values[f.target] = read_cell(cell, f, lookups, length)
                 except CellError as error:
                     refuse(f, str(error))
-        for f in sheet.fields:
+        for f in self.needed:
             if f.key in bad or f.target in values:
                 continue
             if f.read_as == OFFICE and sheet.office_work:
