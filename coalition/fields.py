@@ -154,6 +154,10 @@ def campaign_work() -> Field:
 REQUIRED = _l("This is required.")
 
 
+#: the kinds of value that are never blank
+_NEVER_BLANK = frozenset({bool, int, float, Decimal, dt.date, dt.datetime})
+
+
 def is_blank(value: Any) -> bool:
     """True for a value that was not given."""
     if value is None:
@@ -203,14 +207,17 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
     found: list[tuple[str, str]] = []
     lengths = lengths or {}
     for f in fields:
-        if f.name not in present:
+        name = f.name
+        if name not in present:
             continue
-        value = values.get(f.name)
-        if is_blank(value):
+        value = values.get(name)
+        # is_blank(value), its commonest answers first: this runs for every cell imported
+        if value is None or (not value.strip() if isinstance(value, str)
+                             else value.__class__ not in _NEVER_BLANK and is_blank(value)):
             if f.required:
-                found.append((f.name, str(REQUIRED)))
+                found.append((name, str(REQUIRED)))
             continue
-        message = _given_value_problem(f, value, lengths.get(f.name))
+        message = _given_value_problem(f, value, lengths.get(name))
         if message:
             found.append((f.name, message))
     if fields.rules is not None:

@@ -36,7 +36,7 @@ from coalition.imports.layout import (
     ImportSheet,
     max_length,
 )
-from coalition.imports.values import CellError, Lookups, as_text, is_blank, read_cell
+from coalition.imports.values import CellError, Lookups, as_text, cell_reader, is_blank
 from coalition.imports.workbook import Book, WorkbookError
 from coalition.imports.writer import Pending, write
 from coalition.normalize import contact_key, fold
@@ -343,8 +343,10 @@ class _RowReader:
     def __post_init__(self) -> None:
         self.letters = {f.key: get_column_letter(index + 1) for index, f in self.columns.items()}
         self.lengths = {f.key: max_length(self.sheet, f) for f in self.sheet.fields}
-        #: (index, column, its longest text) of each column read: looked up once, not per cell
-        self.read_columns = [(index, f, self.lengths[f.key]) for index, f in self.columns.items()]
+        #: (index, column, its reader, its longest text) of each column read: looked up once,
+        #: not per cell
+        self.read_columns = [(index, f, cell_reader(f), self.lengths[f.key])
+                             for index, f in self.columns.items()]
         self.all_keys = frozenset(f.key for f in self.sheet.fields)
         #: the fields a row must give, or that take the chosen office when it does not
         self.needed = [f for f in self.sheet.fields
@@ -368,7 +370,7 @@ class _RowReader:
             bad.add(f.key)
 
         width, lookups = len(cells), self.lookups
-        for index, f, length in self.read_columns:
+        for index, f, read_cell, length in self.read_columns:
             cell = cells[index] if index < width else None
             if cell is None:
                 if (number, index + 1) in self.formulas:

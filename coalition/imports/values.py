@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +35,7 @@ from coalition.imports.layout import (
 )
 from coalition.imports.writer import Pending
 from coalition.monitoring.models import Campaign, Indicator, Place
-from coalition.normalize import fold, without_bidi_controls
+from coalition.normalize import BIDI_CONTROLS, fold
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 from coalition.reporting.models import locked_months
@@ -150,7 +151,9 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return without_bidi_controls(value.replace("\x00", "")).strip()
+        if _UNWANTED.search(value):  # rare: found before copied
+            value = value.translate(_UNWANTED_CHARACTERS)
+        return value.strip()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
@@ -162,17 +165,28 @@ def as_text(value: Any) -> str:
     return str(value).strip()
 
 
+#: NUL and the bidi controls, dropped from every text read (NUL: PostgreSQL refuses it)
+_UNWANTED_CHARACTERS = {0: None, **BIDI_CONTROLS}
+_UNWANTED = re.compile("[" + "".join(map(chr, _UNWANTED_CHARACTERS)) + "]")
+
+
 def is_blank(value: Any) -> bool:
     """True for an empty cell or one holding only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_cell(value: Any, field: ImportColumn, lookups: Lookups, max_length: int | None) -> Any:
-    """The Python value of a non-blank cell for `field`, or CellError."""
-    if isinstance(value, str) and "#" in value and value.strip() in ERROR_CODES:
-        raise CellError(_("This cell holds an error value (%(value)s).", value=value.strip()))
-    reader = _READERS[field.read_as]
-    return reader(value, field, lookups, max_length)
+def cell_reader(field: ImportColumn) -> Callable[[Any, ImportColumn, Lookups, int | None], Any]:
+    """What reads a non-blank cell for `field` into its Python value, or raises CellError
+    (looked up once a column, not once a cell)."""
+    read = _READERS[field.read_as]
+
+    def read_or_refuse(value, field, lookups, max_length):
+        if isinstance(value, str) and "#" in value and value.strip() in ERROR_CODES:
+            raise CellError(_("This cell holds an error value (%(value)s).",
+                              value=value.strip()))
+        return read(value, field, lookups, max_length)
+
+    return read_or_refuse
 
 
 def _text(value, _field, _lookups, max_length):
