@@ -151,7 +151,8 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        if _UNWANTED.search(value):  # rare: found before copied
+        # rare: found before copied (in ASCII text only NUL can be there)
+        if ("\x00" in value if value.isascii() else _UNWANTED.search(value)):
             value = value.translate(_UNWANTED_CHARACTERS)
         return value.strip()
     if isinstance(value, bool):
