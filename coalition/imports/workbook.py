@@ -512,6 +512,7 @@ class _SheetValues:
         self.columns: dict[str, int] = {}
         #: whether the part was read the exact way (from the start or from some row on)
         self.exact = False
+        self.runs = _runs_decoded()
 
     def _column(self, reference: str, letters: str) -> int:
         """The column of a cell reference met for the first time (openpyxl stops on a
@@ -635,7 +636,7 @@ class _SheetValues:
             # character references are replaced before the rows are read (as XML reads
             # them in a text or an attribute alike): those of "&", "<" and quotes, which
             # would then read as markup, are left to the exact way
-            text = _CHARACTERS.sub(_characters, text)
+            text = _CHARACTERS.sub(self.runs, text)
             if _BARE_AMPERSAND.search(text):  # an "&" that starts no reference
                 raise _Unusual
         columns, value_of, decoded = self.columns, self._value, _entities
@@ -841,10 +842,6 @@ def _check_attributes(more: str, prefixes: frozenset[str]) -> None:
 _CHARACTERS = re.compile(r"&#(?:[0-9]+|x[0-9A-Fa-f]+);(?: ?&#(?:[0-9]+|x[0-9A-Fa-f]+);)*")
 _CHARACTER = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
-#: each run met, decoded once: hundreds of thousands of references are a few thousand runs
-_RUNS: dict[str, str] = {}
-
-
 def _character(match: re.Match) -> str:
     decimal, hexadecimal = match.groups()
     code = int(decimal) if decimal else int(hexadecimal, 16)
@@ -855,13 +852,20 @@ def _character(match: re.Match) -> str:
     return chr(code)
 
 
-def _characters(match: re.Match) -> str:
-    run = match.group()
-    if (found := _RUNS.get(run)) is None:
-        found = _CHARACTER.sub(_character, run)
-        if len(_RUNS) < 100_000 and len(run) < 400:  # a few words, a bounded memory
-            _RUNS[run] = found
-    return found
+def _runs_decoded() -> Callable[[re.Match], str]:
+    """What decodes a run of references, each run met decoded once (hundreds of thousands
+    of references are a few thousand runs), for one sheet: its memory goes with it."""
+    runs: dict[str, str] = {}
+
+    def decoded(match: re.Match) -> str:
+        run = match.group()
+        if (found := runs.get(run)) is None:
+            found = _CHARACTER.sub(_character, run)
+            if len(runs) < 20_000 and len(run) < 400:  # a few words each
+                runs[run] = found
+        return found
+
+    return decoded
 
 
 def _entities(text: str) -> str:
