@@ -179,6 +179,18 @@ class CampaignWork:
         return relationship("Campaign")
 
 
+def detached_copies(records: list) -> list:
+    """Copies of records just read, in no session, to keep beyond the request (a page merges
+    them back with `session.merge(copy, load=False)`, without a query)."""
+    scratch = Session()
+    try:
+        copies = [scratch.merge(record, load=False) for record in records]
+        scratch.expunge_all()
+    finally:
+        scratch.close()
+    return copies
+
+
 def table_of(model: type[Any]) -> Table:
     """The model's table (SQLAlchemy types `__table__` as any FROM clause)."""
     return model.__table__

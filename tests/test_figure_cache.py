@@ -316,6 +316,36 @@ def _rollups_read(app, client, url: str) -> set[str]:
             if any(f"FROM {rollup.table.name}" in sql for sql in statements)}
 
 
+def test_the_dashboard_reads_its_menus_again_only_after_their_tables_change(app, world, login):
+    """The offices, tracks, projects and campaigns of the dashboard's filters are kept at
+    their tables' versions: a second dashboard reads none of them, a meeting saved leaves
+    them kept, and an office renamed shows on the very next dashboard."""
+    reader = login("leadership")
+    menus = ("offices", "tracks", "projects", "campaigns")
+
+    def dashboard() -> tuple[str, set[str]]:
+        with _statements(app) as statements:
+            page = reader.get("/dashboard/")
+        assert page.status_code == 200
+        return page.get_data(as_text=True), {
+            table for table in menus if any(f"FROM {table}" in sql for sql in statements)}
+
+    with app.app_context():
+        versions.move_tables(db.session.connection(), menus)
+        db.session.commit()
+    assert dashboard()[1] == set(menus)
+    assert dashboard()[1] == set()
+    add(login("admin"), "meetings", **tagged(world), date="2024-03-01",
+        counterpart_category="intl", topic="form")
+    assert dashboard()[1] == set()
+    with app.app_context():
+        db.session.get(Office, world["office_a"]).name_ar = "مكتب الشمال الجديد"
+        db.session.commit()
+    page, read = dashboard()
+    assert read == {"offices"} and "مكتب الشمال الجديد" in page
+    assert dashboard()[1] == set()
+
+
 def test_after_a_write_only_the_rollup_written_is_read_again(app, world, login):
     """What was read from a rollup is kept under that rollup's own version: saving a meeting
     has the API and the dashboard read the meetings' rollup again, and no other; a case,

@@ -19,13 +19,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import Session
 
 from coalition import versions
 from coalition.accounts.forms import LoginForm
 from coalition.accounts.models import User
 from coalition.accounts.throttle import Attempt
-from coalition.database import db
+from coalition.database import db, detached_copies
 from coalition.extensions import kept, login_manager
 from coalition.i18n import LOCALE_COOKIE
 from coalition.security import on_site
@@ -70,19 +69,8 @@ def _signed_in(user_id: int) -> User | None:
         return db.session.merge(copy, load=False)
     user = db.session.get(User, user_id)
     if user is not None:
-        copies[key] = _detached_copy(user)
+        copies[key] = detached_copies([user])[0]  # their office with them
     return user
-
-
-def _detached_copy(user: User) -> User:
-    """A copy of a user just read (and of their office), in no session."""
-    scratch = Session()
-    try:
-        copy = scratch.merge(user, load=False)
-        scratch.expunge_all()
-    finally:
-        scratch.close()
-    return copy
 
 
 @bp.before_app_request

@@ -13,10 +13,11 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from coalition import access
+from coalition import access, versions
 from coalition.choices import COUNTERPART_CATEGORIES, ORIGINS, TRAINING_KINDS
-from coalition.database import db
+from coalition.database import db, detached_copies
 from coalition.dates import input_text
+from coalition.extensions import kept
 from coalition.i18n import language, text_direction
 from coalition.kpis import charts, monitoring
 from coalition.kpis.conditions import approved_note, campaign_note
@@ -49,7 +50,23 @@ from coalition.offices.models import Office, Project, Track
 
 
 def _named(model, order) -> list:
-    """The offices, tracks or projects outside the trash."""
+    """The offices, tracks, projects or campaigns outside the trash.
+
+    Read once a process at their table's version (`versions.table_version`), kept as copies
+    outside any session and merged into the request's without a query, as the signed-in user
+    is: with nothing changed the dashboard reads none of these lists again (on PostgreSQL
+    each read is a round trip). Any write of the table moves its version."""
+    version = versions.table_version(model.__tablename__)
+    if version is None:  # no write recorded yet: nothing to key copies on
+        return _read_named(model, order)
+    copies = kept("dashboard menus", 64)
+    key = (model.__tablename__, version)
+    if (found := copies.get(key)) is None:
+        found = copies[key] = detached_copies(_read_named(model, order))
+    return [db.session.merge(copy, load=False) for copy in found]
+
+
+def _read_named(model, order) -> list:
     return list(db.session.scalars(select(model).where(model.deleted_at.is_(None))
                                    .order_by(order, model.id)))
 
