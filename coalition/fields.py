@@ -154,10 +154,6 @@ def campaign_work() -> Field:
 REQUIRED = _l("This is required.")
 
 
-#: the kinds of value that are never blank
-_NEVER_BLANK = frozenset({bool, int, float, Decimal, dt.date, dt.datetime})
-
-
 def is_blank(value: Any) -> bool:
     """True for a value that was not given."""
     if value is None:
@@ -211,9 +207,7 @@ def problems(fields: Fields, values: Mapping[str, Any], *, given: Iterable[str] 
         if name not in present:
             continue
         value = values.get(name)
-        # is_blank(value), its commonest answers first: this runs for every cell imported
-        if value is None or (not value.strip() if isinstance(value, str)
-                             else value.__class__ not in _NEVER_BLANK and is_blank(value)):
+        if is_blank(value):
             if f.required:
                 found.append((name, str(REQUIRED)))
             continue

@@ -69,6 +69,7 @@ _BIDI_CONTROL = re.compile("[" + "".join(map(chr, BIDI_CONTROLS)) + "]")
 
 def without_bidi_controls(value: Any) -> Any:
     """A text without bidi control characters; other values as they are."""
-    if isinstance(value, str) and _BIDI_CONTROL.search(value):  # rare: found before copied
+    # rare: found before copied (none is ASCII, so ASCII text has none)
+    if isinstance(value, str) and not value.isascii() and _BIDI_CONTROL.search(value):
         return value.translate(BIDI_CONTROLS)
     return value

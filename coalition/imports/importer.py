@@ -377,7 +377,7 @@ class _RowReader:
                     refuse(f, _("This cell holds a formula with no saved result. Formulas are "
                                 "never run here: type the value, or open and save the file in "
                                 "Excel so that its result is stored."))
-            elif not (isinstance(cell, str) and (not cell or cell.isspace())):  # not blank
+            elif not is_blank(cell):
                 try:
                     values[f.target] = read_cell(cell, f, lookups, length)
                 except CellError as error:

@@ -35,7 +35,7 @@ from coalition.imports.layout import (
 )
 from coalition.imports.writer import Pending
 from coalition.monitoring.models import Campaign, Indicator, Place
-from coalition.normalize import BIDI_CONTROLS, fold
+from coalition.normalize import fold, without_bidi_controls
 from coalition.offices.models import Office, Project, Track
 from coalition.partners.models import Partner
 from coalition.reporting.models import locked_months
@@ -151,10 +151,7 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        # rare: found before copied (in ASCII text only NUL can be there)
-        if ("\x00" in value if value.isascii() else _UNWANTED.search(value)):
-            value = value.translate(_UNWANTED_CHARACTERS)
-        return value.strip()
+        return without_bidi_controls(value.replace("\x00", "")).strip()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
@@ -164,11 +161,6 @@ def as_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
-
-
-#: NUL and the bidi controls, dropped from every text read (NUL: PostgreSQL refuses it)
-_UNWANTED_CHARACTERS = {0: None, **BIDI_CONTROLS}
-_UNWANTED = re.compile("[" + "".join(map(chr, _UNWANTED_CHARACTERS)) + "]")
 
 
 def is_blank(value: Any) -> bool:

@@ -665,9 +665,9 @@ class _SheetValues:
                         column += 1
                     elif (column := columns.get(letters, 0)) == 0:
                         column = columns[letters] = _column_number(letters)
-                    if kind == "inlineStr":
-                        placed.append((column, (decoded(inline) if "&" in inline
-                                                else inline) if closed else None))
+                    if kind == "inlineStr":  # its text, or None without an <is>
+                        string = decoded(inline) if "&" in inline else inline
+                        placed.append((column, string if closed else None))
                     else:
                         placed.append((column, value_of(
                             kind or None, style or None,
@@ -828,6 +828,8 @@ _ATTRIBUTE_NAME = re.compile(r'([A-Za-z_][\w.:-]*)=')
 #: characters XML forbids (and, searched for apart, "]]>" and a namespace declared on a row
 #: or cell)
 _NOT_QUICK = bytes([*range(0x9), *range(0xB, 0x20)])
+
+
 def _check_attributes(more: str, prefixes: frozenset[str]) -> None:
     """A row's attributes besides its number: each once, in a namespace in force."""
     names = _ATTRIBUTE_NAME.findall(more)
@@ -842,6 +844,8 @@ def _check_attributes(more: str, prefixes: frozenset[str]) -> None:
 _CHARACTERS = re.compile(r"&#(?:[0-9]+|x[0-9A-Fa-f]+);(?: ?&#(?:[0-9]+|x[0-9A-Fa-f]+);)*")
 _CHARACTER = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
+
+
 def _character(match: re.Match) -> str:
     decimal, hexadecimal = match.groups()
     code = int(decimal) if decimal else int(hexadecimal, 16)
