@@ -1056,10 +1056,16 @@ def _xml_text(text: str) -> bytes:
 
 _WORDS = st.text(alphabet=st.sampled_from("ab بت١ <&>\"'\n\t"), max_size=5)
 #: a cell's attributes after its reference, then its content (None: an empty element)
+def _number_cells(decimal: bytes, shared: bytes) -> list:
+    """Cells of a whole number, of a decimal and of a shared string (by its index), the
+    latter two with these attributes."""
+    return [st.integers(-10**6, 10**6).map(lambda n: (b"", b"<v>%d</v>" % n)),
+            st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: (decimal, b"<v>%r</v>" % x)),
+            st.integers(0, 2).map(lambda n: (shared, b"<v>%d</v>" % n))]
+
+
 _CELLS = st.one_of(
-    st.integers(-10**6, 10**6).map(lambda n: (b"", b"<v>%d</v>" % n)),
-    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: (b' t="n"', b"<v>%r</v>" % x)),
-    st.integers(0, 2).map(lambda n: (b' t="s"', b"<v>%d</v>" % n)),
+    *_number_cells(b' t="n"', b' t="s"'),
     st.sampled_from([(b' t="b"', b"<v>1</v>"), (b' t="b"', b"<v>0</v>"),
                      (b' t="e"', b"<v>#N/A</v>"), (b' t="d"', b"<v>2024-02-29</v>"),
                      (b' t="d"', b"<v>2024-02-29T10:30:00</v>"), (b' t="inlineStr"', None),
@@ -1139,9 +1145,7 @@ _TEXTS = st.tuples(_WORDS, st.booleans()).map(lambda w: _plain_text(*w))
 #: a cell as Excel, LibreOffice and openpyxl write it: attributes after its reference, then
 #: its content (None: an empty element)
 _PLAIN_CELLS = st.one_of(
-    st.integers(-10**6, 10**6).map(lambda n: (b"", b"<v>%d</v>" % n)),
-    st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: (b' s="0" t="n"', b"<v>%r</v>" % x)),
-    st.integers(0, 2).map(lambda n: (b' s="0" t="s"', b"<v>%d</v>" % n)),
+    *_number_cells(b' s="0" t="n"', b' s="0" t="s"'),
     st.sampled_from([(b' t="b"', b"<v>1</v>"), (b' t="e"', b"<v>#N/A</v>"),
                      (b' t="d"', b"<v>2024-02-29</v>"), (b' t="inlineStr"', b""),
                      (b' t="inlineStr"', None), (b' s="0"', None), (b"", b""),
